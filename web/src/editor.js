@@ -1,0 +1,97 @@
+// The code editor of one question: CodeMirror 6 in Python mode with line
+// numbers, undo history and Tab indentation, and deliberately without
+// autocompletion and without bracket auto-closing.
+
+import { Compartment, EditorState, Transaction } from '@codemirror/state';
+import {
+  EditorView,
+  keymap,
+  lineNumbers,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  drawSelection,
+} from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { python } from '@codemirror/lang-python';
+import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
+
+// User events that put text into the document from elsewhere and so are
+// reported as a paste.
+const PASTE_EVENTS = ['input.paste', 'input.drop'];
+
+// Creates an editor in `parent`.
+//   onChange(transaction) is called for every transaction that changes the document;
+//   onRun() is called on Ctrl+Enter or Cmd+Enter.
+export function createEditor({ parent, doc, nonce, label, onChange, onRun }) {
+  const editable = new Compartment();
+
+  const runKeymap = keymap.of([
+    {
+      key: 'Mod-Enter',
+      preventDefault: true,
+      run: () => {
+        onRun();
+        return true;
+      },
+    },
+  ]);
+
+  const reportChanges = EditorView.updateListener.of((update) => {
+    for (const transaction of update.transactions) {
+      if (transaction.docChanged) {
+        onChange(transaction);
+      }
+    }
+  });
+
+  const state = EditorState.create({
+    doc,
+    extensions: [
+      EditorView.cspNonce.of(nonce ?? ''),
+      lineNumbers(),
+      highlightActiveLineGutter(),
+      highlightSpecialChars(),
+      history(),
+      drawSelection(),
+      indentOnInput(),
+      indentUnit.of('    '),
+      EditorState.tabSize.of(4),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      bracketMatching(),
+      highlightActiveLine(),
+      python(),
+      runKeymap,
+      keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+      editable.of([]),
+      EditorView.contentAttributes.of({
+        spellcheck: 'false',
+        autocorrect: 'off',
+        autocapitalize: 'off',
+        'aria-label': label,
+      }),
+      reportChanges,
+    ],
+  });
+
+  const view = new EditorView({ state, parent });
+  return {
+    view,
+    // Makes the editor read-only for good (after the exam is submitted).
+    freeze() {
+      view.dispatch({
+        effects: editable.reconfigure([EditorState.readOnly.of(true), EditorView.editable.of(false)]),
+      });
+    },
+  };
+}
+
+// Returns true when the transaction inserted text from a paste or a drop.
+export function isPaste(transaction) {
+  return PASTE_EVENTS.some((event) => transaction.isUserEvent(event));
+}
+
+// Returns the transaction's CodeMirror user event ('input.type', 'undo', ...) or undefined.
+export function userEventOf(transaction) {
+  return transaction.annotation(Transaction.userEvent);
+}

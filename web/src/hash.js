@@ -1,0 +1,5 @@
+// Returns the hex SHA-256 of `text` encoded as UTF-8.
+export async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

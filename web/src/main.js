@@ -1,0 +1,587 @@
+// The student exam page: joins the exam session named by the invite in the
+// URL fragment, restores each question's text, records every edit, paste,
+// run, focus and question change as numbered events, runs Python in a worker
+// and submits.
+
+import { ApiError, NetworkError, getState, join } from './api.js';
+import { ServerClock, formatRemaining } from './clock.js';
+import { isPaste, userEventOf } from './editor.js';
+import { sha256Hex } from './hash.js';
+import { QuestionPanel } from './question-panel.js';
+import { Recorder } from './recorder.js';
+import { PythonRunner } from './runner.js';
+import { openStore } from './store.js';
+
+// A snapshot of a question is recorded after this many of its edits.
+const SNAPSHOT_EVERY_EDITS = 25;
+// How long the page waits for queued events of an earlier visit to upload
+// before it joins anyway.
+const STARTUP_FLUSH_MS = 5000;
+// How long Submit waits for the server to acknowledge the submit event before
+// it shows the submitted screen with a "not yet uploaded" note.
+const SUBMIT_FLUSH_MS = 15000;
+// How often the page asks the server for the exam session's state (deadline
+// changes, a submit from another device) and retries joining while offline.
+const STATE_REFRESH_MS = 60000;
+const REJOIN_RETRY_MS = 5000;
+// The timer turns to a warning colour when less than this is left.
+const WARNING_MS = 5 * 60 * 1000;
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  title: $('exam-title'),
+  studentName: $('student-name'),
+  saveStatus: $('save-status'),
+  timer: $('timer'),
+  submitButton: $('submit-button'),
+  notice: $('notice'),
+  noticeTitle: $('notice-title'),
+  noticeText: $('notice-text'),
+  noticeRetry: $('notice-retry'),
+  exam: $('exam'),
+  tabList: $('tab-list'),
+  panels: $('panels'),
+  submitted: $('submitted'),
+  submittedText: $('submitted-text'),
+  confirmDialog: $('confirm-submit'),
+  panelTemplate: $('panel-template'),
+};
+
+const SAVE_STATUS_TEXT = {
+  saved: 'All changes saved',
+  saving: 'Saving…',
+  offline: 'Offline: your work is kept in this browser',
+  error: 'Not saved',
+};
+
+class ExamPage {
+  constructor() {
+    this.nonce = document.querySelector('meta[name="csp-nonce"]')?.content ?? '';
+    this.clock = new ServerClock();
+    this.store = null;
+    this.invite = null;
+    this.inviteHash = null;
+    this.record = null;
+    this.recorder = null;
+    this.panels = [];
+    this.current = null;
+    this.runningPanel = null;
+    this.lastCopiedText = null;
+    this.submitted = false;
+    this.submitting = false;
+    this.deadline = null;
+    this.runner = new PythonRunner({ onState: (state, detail) => this.onRunnerState(state, detail) });
+  }
+
+  async boot() {
+    this.invite = new URLSearchParams(location.hash.slice(1)).get('invite');
+    if (!this.invite) {
+      this.showNotice(
+        'No invite in this link',
+        'Open the exam with the complete link you received. It ends with #invite= followed by a code.',
+      );
+      return;
+    }
+    this.store = await openStore();
+    this.inviteHash = await sha256Hex(`invite:${this.invite}`);
+    this.record = await this.store.getSession(this.inviteHash);
+
+    if (this.record?.token) {
+      await this.flushEarlierVisit();
+    }
+    await this.joinAndStart();
+  }
+
+  // Sends what an earlier visit of this page left in the queue, so the join
+  // answer (and its texts) already includes it.
+  async flushEarlierVisit() {
+    const { nextSeq } = await this.store.getProgress(this.record.sessionId);
+    const earlier = new Recorder({
+      store: this.store,
+      sessionId: this.record.sessionId,
+      token: this.record.token,
+      nextSeq,
+      onStatus: (state, detail) => this.showSaveStatus(state, detail),
+    });
+    const queued = await this.store.countQueued(this.record.sessionId);
+    if (queued > 0) {
+      await earlier.flush(STARTUP_FLUSH_MS);
+    }
+  }
+
+  async joinAndStart() {
+    this.hideNotice();
+    let answer;
+    try {
+      answer = await this.join();
+    } catch (error) {
+      if (error instanceof NetworkError && this.record?.exam) {
+        await this.startOffline();
+        return;
+      }
+      this.showJoinError(error);
+      return;
+    }
+    await this.startOnline(answer);
+  }
+
+  async join() {
+    const sentAt = Date.now();
+    const answer = await join(this.invite);
+    this.clock.sync(answer.session.server_time, sentAt, Date.now());
+    return answer;
+  }
+
+  showJoinError(error) {
+    if (error instanceof ApiError && error.status === 404) {
+      this.showNotice(
+        'Invite not found',
+        'This exam link is not valid. Check that you opened the complete link, or ask your instructor for a new one.',
+      );
+    } else if (error instanceof ApiError && error.status === 409) {
+      this.showNotice('The exam is not open', error.message, () => this.joinAndStart());
+    } else if (error instanceof NetworkError) {
+      this.showNotice(
+        'Cannot reach the exam server',
+        'Check your network connection. The page tries again every few seconds.',
+        () => this.joinAndStart(),
+      );
+      setTimeout(() => {
+        if (!this.recorder) {
+          this.joinAndStart();
+        }
+      }, REJOIN_RETRY_MS);
+    } else {
+      console.error('joining the exam failed:', error);
+      this.showNotice('The exam could not be loaded', error.message, () => this.joinAndStart());
+    }
+  }
+
+  async startOnline(answer) {
+    const { session, exam } = answer;
+    const progress = await this.store.getProgress(session.id);
+    const sameSession = this.record?.sessionId === session.id;
+    const localLastSeq = sameSession ? progress.nextSeq - 1 : 0;
+
+    // The local record wins when it holds every event the server has (and
+    // perhaps more that are still queued); otherwise the student worked
+    // elsewhere since, and the server's replayed texts are newer.
+    let texts;
+    let nextSeq;
+    if (sameSession && localLastSeq >= session.acked_seq) {
+      texts = {};
+      for (const question of exam.questions) {
+        texts[question.key] = progress.texts[question.key]?.text ?? answer.texts?.[question.key] ?? question.starter ?? '';
+      }
+      nextSeq = progress.nextSeq;
+    } else {
+      texts = {};
+      for (const question of exam.questions) {
+        texts[question.key] = answer.texts?.[question.key] ?? question.starter ?? '';
+      }
+      nextSeq = session.next_seq ?? session.acked_seq + 1;
+      await this.store.resetProgress(session.id, nextSeq, texts, session.acked_seq);
+    }
+
+    this.record = {
+      inviteHash: this.inviteHash,
+      sessionId: session.id,
+      token: answer.session_token ?? this.record?.token,
+      exam,
+      studentName: session.name ?? session.student_id ?? '',
+      deadline: session.deadline,
+      offsetMs: this.clock.offsetMs,
+      submittedAt: session.submitted_at,
+    };
+    await this.store.putSession(this.record);
+    this.render(texts, nextSeq);
+
+    if (session.submitted_at) {
+      this.showSubmitted('This exam was already submitted.');
+    }
+    this.refreshStateLater(STATE_REFRESH_MS);
+  }
+
+  // Starts from the local record when the server cannot be reached. Events
+  // go to the queue and upload when the connection is back.
+  async startOffline() {
+    const progress = await this.store.getProgress(this.record.sessionId);
+    this.clock.offsetMs = this.record.offsetMs ?? 0;
+    const texts = {};
+    for (const question of this.record.exam.questions) {
+      texts[question.key] = progress.texts[question.key]?.text ?? question.starter ?? '';
+    }
+    this.render(texts, progress.nextSeq);
+    this.showSaveStatus('offline');
+    if (this.record.submittedAt) {
+      this.showSubmitted('This exam was already submitted.');
+    }
+    this.refreshStateLater(REJOIN_RETRY_MS);
+  }
+
+  // Asks the server for the exam session's state after `delayMs`: picks up a
+  // changed deadline, a submit from elsewhere, and a corrected clock offset.
+  refreshStateLater(delayMs) {
+    setTimeout(async () => {
+      let next = STATE_REFRESH_MS;
+      try {
+        const sentAt = Date.now();
+        const state = await getState(this.record.token);
+        this.clock.sync(state.session.server_time, sentAt, Date.now());
+        this.deadline = Date.parse(state.session.deadline);
+        this.record = { ...this.record, deadline: state.session.deadline, offsetMs: this.clock.offsetMs };
+        await this.store.putSession(this.record);
+        if (state.session.submitted_at && !this.submitted) {
+          this.showSubmitted('This exam was submitted from another device or by the server.');
+        }
+      } catch (error) {
+        if (!(error instanceof NetworkError)) {
+          console.warn('refreshing the exam session state failed:', error);
+        }
+        next = REJOIN_RETRY_MS;
+      }
+      if (!this.submitted) {
+        this.refreshStateLater(next);
+      }
+    }, delayMs);
+  }
+
+  render(texts, nextSeq) {
+    const exam = this.record.exam;
+    document.title = `${exam.title} – Exam`;
+    ui.title.textContent = exam.title;
+    ui.studentName.textContent = this.record.studentName;
+    this.deadline = Date.parse(this.record.deadline);
+
+    this.recorder = new Recorder({
+      store: this.store,
+      sessionId: this.record.sessionId,
+      token: this.record.token,
+      nextSeq,
+      onStatus: (state, detail) => this.showSaveStatus(state, detail),
+      onServerSubmitted: () => {
+        if (!this.submitted) {
+          this.showSubmitted('This exam was already submitted.');
+        }
+      },
+    });
+
+    const handlers = {
+      onChange: (panel, transaction) => this.onEdit(panel, transaction),
+      onRun: (panel, mode) => this.runProgram(panel, mode),
+      onStop: () => this.runner.stop(),
+      onInput: (panel, line) => {
+        panel.appendOutput(`${line}\n`, 'stdin');
+        this.runner.provideInput(line);
+      },
+      onSelect: (panel) => this.selectQuestion(panel, true),
+    };
+    this.panels = exam.questions.map(
+      (question, index) =>
+        new QuestionPanel({
+          question,
+          index,
+          text: texts[question.key],
+          nonce: this.nonce,
+          template: ui.panelTemplate,
+          tabList: ui.tabList,
+          panels: ui.panels,
+          handlers,
+        }),
+    );
+    ui.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
+    ui.exam.hidden = false;
+    ui.submitButton.disabled = false;
+    ui.submitButton.addEventListener('click', () => this.submit(true));
+
+    this.selectQuestion(this.panels[0], false);
+    this.listenToPage();
+    this.recorder.start();
+    this.runner.start().catch(() => {});
+    this.tickTimer();
+    this.timerInterval = setInterval(() => this.tickTimer(), 1000);
+  }
+
+  listenToPage() {
+    window.addEventListener('focus', () => this.recorder.emit('focus', { state: 'focus' }));
+    window.addEventListener('blur', () => this.recorder.emit('focus', { state: 'blur' }));
+    document.addEventListener('visibilitychange', () =>
+      this.recorder.emit('visibility', { state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' }),
+    );
+
+    // CodeMirror puts the copied text on the clipboard in its own handler on
+    // the editor; this listener runs after it (bubbling) and remembers it.
+    const rememberCopy = (event) => {
+      if (!event.target?.closest?.('.cm-editor')) {
+        return;
+      }
+      const text = event.clipboardData?.getData('text/plain');
+      if (text) {
+        this.lastCopiedText = text;
+      }
+    };
+    document.addEventListener('copy', rememberCopy);
+    document.addEventListener('cut', rememberCopy);
+
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+        event.preventDefault();
+        if (this.current) {
+          this.runProgram(this.current, event.shiftKey ? 'check' : 'run');
+        }
+      }
+    });
+  }
+
+  onEdit(panel, transaction) {
+    if (this.submitted) {
+      return;
+    }
+    const changes = [];
+    transaction.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+      changes.push([fromA, toA, inserted.toString()]);
+    });
+    const origin = userEventOf(transaction);
+    const text = transaction.newDoc.toString();
+    this.recorder.emit('edit', { question: panel.key, changes, ...(origin ? { origin } : {}) }, text);
+
+    if (isPaste(transaction)) {
+      const inserted = changes.map((change) => change[2]).join('');
+      this.recorder.emit('paste', {
+        question: panel.key,
+        from: changes[0][0],
+        length: inserted.length,
+        source: this.isCopiedHere(inserted) ? 'inside' : 'outside',
+      });
+    }
+
+    panel.editsSinceSnapshot += 1;
+    if (panel.editsSinceSnapshot >= SNAPSHOT_EVERY_EDITS) {
+      this.snapshot(panel);
+    }
+  }
+
+  // True when `inserted` is the text last copied or cut in this page's editors.
+  // Line endings are compared as "\n", and a whole-line copy may have gained
+  // or lost its final newline.
+  isCopiedHere(inserted) {
+    if (this.lastCopiedText === null) {
+      return false;
+    }
+    const normalize = (text) => text.replace(/\r\n?/g, '\n').replace(/\n$/, '');
+    return normalize(inserted) === normalize(this.lastCopiedText);
+  }
+
+  snapshot(panel) {
+    const text = panel.text;
+    panel.editsSinceSnapshot = 0;
+    this.recorder.emit('snapshot', { question: panel.key, text, sha256: sha256Hex(text) });
+  }
+
+  selectQuestion(panel, byStudent) {
+    if (panel === this.current) {
+      return;
+    }
+    const previous = this.current;
+    if (byStudent && previous && previous.editsSinceSnapshot > 0) {
+      this.snapshot(previous);
+    }
+    for (const other of this.panels) {
+      other.select(other === panel);
+    }
+    this.current = panel;
+    if (byStudent) {
+      this.recorder.emit('question', { question: panel.key });
+    }
+  }
+
+  onTabKey(event) {
+    const index = this.panels.indexOf(this.current);
+    let target = null;
+    if (event.key === 'ArrowRight') {
+      target = this.panels[(index + 1) % this.panels.length];
+    } else if (event.key === 'ArrowLeft') {
+      target = this.panels[(index - 1 + this.panels.length) % this.panels.length];
+    } else if (event.key === 'Home') {
+      target = this.panels[0];
+    } else if (event.key === 'End') {
+      target = this.panels[this.panels.length - 1];
+    }
+    if (target) {
+      event.preventDefault();
+      this.selectQuestion(target, true);
+      target.tab.focus();
+    }
+  }
+
+  async runProgram(panel, mode) {
+    if (this.submitted || this.runner.running) {
+      return;
+    }
+    if (mode === 'check' && !panel.question.tests) {
+      return;
+    }
+    const code = panel.text;
+    const codeHash = sha256Hex(code);
+    this.runningPanel = panel;
+    for (const other of this.panels) {
+      other.setRunState(other === panel ? 'running' : 'busy', other === panel ? 'Running…' : '');
+    }
+    panel.clearOutput();
+    panel.appendOutput(mode === 'check' ? 'Running your code and the tests…\n' : '', 'note');
+
+    const result = await this.runner.run(
+      { mode, code, tests: mode === 'check' ? panel.question.tests : '' },
+      {
+        onOutput: (text, stream) => panel.appendOutput(text, stream),
+        onInputRequest: () => {
+          panel.setRunState('running', 'Waiting for input');
+          panel.showInput();
+        },
+        onInputDone: () => panel.hideInput(),
+      },
+    );
+
+    this.runningPanel = null;
+    const label = {
+      ok: 'Finished',
+      error: 'Finished with an error',
+      stopped: 'Stopped',
+      tests_passed: `All ${result.passed} tests passed`,
+      tests_failed: `${result.failed} of ${result.passed + result.failed} tests failed`,
+    }[result.status];
+    for (const other of this.panels) {
+      other.setRunState(this.submitted ? 'closed' : 'idle', other === panel ? label : '');
+    }
+    this.recorder.emit('run', {
+      question: panel.key,
+      code_sha256: await codeHash,
+      status: result.status,
+      duration_ms: result.durationMs,
+    });
+  }
+
+  onRunnerState(state, detail) {
+    if (state === 'loading') {
+      if (this.current) {
+        this.current.runState.textContent = 'Loading Python…';
+      }
+    } else if (state === 'failed') {
+      console.error('Python failed to load:', detail);
+      for (const panel of this.panels) {
+        panel.runState.textContent = `Python could not be loaded: ${detail}`;
+      }
+    } else if (state === 'ready' && !this.runner.running) {
+      for (const panel of this.panels) {
+        if (panel.runState.textContent === 'Loading Python…') {
+          panel.runState.textContent = '';
+        }
+      }
+    }
+  }
+
+  tickTimer() {
+    if (Number.isNaN(this.deadline) || this.deadline === null) {
+      ui.timer.textContent = '--:--';
+      return;
+    }
+    const remaining = this.deadline - this.clock.now();
+    ui.timer.textContent = formatRemaining(remaining);
+    ui.timer.dateTime = `PT${Math.max(0, Math.ceil(remaining / 1000))}S`;
+    ui.timer.classList.toggle('timer-warning', remaining < WARNING_MS);
+    if (remaining <= 0 && !this.submitted && !this.submitting) {
+      this.submit(false);
+    }
+  }
+
+  // Submits the exam: asks for confirmation when `confirm`, records a
+  // snapshot of every question and the submit event, and waits for upload.
+  async submit(confirm) {
+    if (this.submitted || this.submitting) {
+      return;
+    }
+    if (confirm && !(await this.confirmSubmit())) {
+      return;
+    }
+    this.submitting = true;
+    if (this.runner.running) {
+      this.runner.stop();
+    }
+    for (const panel of this.panels) {
+      this.snapshot(panel);
+    }
+    this.recorder.emit('submit');
+    this.freeze();
+    ui.submitButton.textContent = 'Submitting…';
+
+    const uploaded = await this.recorder.flush(SUBMIT_FLUSH_MS);
+    this.record = { ...this.record, submittedAt: new Date(this.clock.now()).toISOString() };
+    await this.store.putSession(this.record);
+    this.showSubmitted(
+      uploaded
+        ? (confirm ? '' : 'The time is up, so your exam was submitted automatically. ') +
+            'Your answers have been saved. You may close this tab.'
+        : 'Your answers are stored in this browser but not yet on the server. Keep this tab open and connected until the status says "All changes saved".',
+    );
+  }
+
+  confirmSubmit() {
+    return new Promise((resolve) => {
+      ui.confirmDialog.addEventListener('close', () => resolve(ui.confirmDialog.returnValue === 'submit'), {
+        once: true,
+      });
+      ui.confirmDialog.returnValue = '';
+      ui.confirmDialog.showModal();
+    });
+  }
+
+  freeze() {
+    this.submitted = true;
+    for (const panel of this.panels) {
+      panel.editor.freeze();
+      panel.setRunState('closed');
+    }
+    ui.submitButton.disabled = true;
+    clearInterval(this.timerInterval);
+  }
+
+  showSubmitted(text) {
+    if (!this.submitted) {
+      // Submitted elsewhere: record nothing more from this page.
+      this.recorder.closed = true;
+      this.freeze();
+    }
+    ui.submitButton.textContent = 'Submitted';
+    ui.submittedText.textContent = text;
+    ui.submitted.hidden = false;
+    document.body.classList.add('is-submitted');
+  }
+
+  showSaveStatus(state, detail = '') {
+    ui.saveStatus.dataset.state = state;
+    ui.saveStatus.textContent = SAVE_STATUS_TEXT[state] ?? state;
+    ui.saveStatus.title = detail;
+  }
+
+  showNotice(title, text, retry = null) {
+    ui.noticeTitle.textContent = title;
+    ui.noticeText.textContent = text;
+    ui.notice.hidden = false;
+    ui.noticeRetry.hidden = retry === null;
+    ui.noticeRetry.onclick = retry;
+    if (!this.record?.exam) {
+      ui.title.textContent = 'Exam';
+    }
+  }
+
+  hideNotice() {
+    ui.notice.hidden = true;
+  }
+}
+
+const page = new ExamPage();
+page.boot().catch((error) => {
+  console.error('the exam page failed to start:', error);
+  page.showNotice('The exam page failed to start', String(error?.message ?? error), () => location.reload());
+});

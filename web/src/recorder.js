@@ -1,0 +1,216 @@
+// Numbers the exam session's events, writes each to the local queue before it
+// is sent, and sends the queue to examd in batches until the server has
+// acknowledged every event.
+//
+// Seqs are allocated synchronously by emit(), from the session's next seq with
+// no gaps. Local writes run one after another in emit order, so the queue in
+// IndexedDB always holds a prefix-closed run of seqs above the acknowledged
+// one. Events leave the queue only when an answer's acked_seq covers them (or
+// the server reports their seq as a conflict, which it has recorded).
+
+import { ApiError, NetworkError, sendEvents } from './api.js';
+
+const BATCH_SIZE = 200;
+const SEND_INTERVAL_MS = 1000;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 30000;
+
+export class Recorder {
+  // `onStatus(state, detail)` is called with state 'saved', 'saving',
+  // 'offline' or 'error'. `onServerSubmitted()` is called when an answer
+  // says the exam session is already submitted.
+  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted }) {
+    this.store = store;
+    this.sessionId = sessionId;
+    this.token = token;
+    this.nextSeq = nextSeq;
+    this.onStatus = onStatus ?? (() => {});
+    this.onServerSubmitted = onServerSubmitted ?? (() => {});
+
+    this.ackedSeq = nextSeq - 1;
+    this.writeChain = Promise.resolve();
+    this.pendingWrites = 0;
+    this.closed = false;
+    this.stopped = true;
+    this.timer = null;
+    this.sending = null;
+    this.failures = 0;
+    this.state = null;
+    this.conflicts = [];
+  }
+
+  // Creates the next event, writes it to the local queue and returns it.
+  // Field values that are promises (a hash still being computed) are awaited
+  // before the write; writes keep emit order.
+  // `text` is the question's whole text after this event, kept so a reload
+  // restores the editor.
+  emit(type, fields = {}, text = undefined) {
+    if (this.closed) {
+      return null;
+    }
+    const event = { seq: this.nextSeq, type, t: Date.now(), ...fields };
+    this.nextSeq += 1;
+    if (type === 'submit') {
+      this.closed = true;
+    }
+
+    this.pendingWrites += 1;
+    this.report();
+    this.writeChain = this.writeChain
+      .then(async () => {
+        for (const [key, value] of Object.entries(event)) {
+          if (value instanceof Promise) {
+            event[key] = await value;
+          }
+        }
+        await this.store.appendEvent(this.sessionId, event, text);
+      })
+      .catch((error) => {
+        // NOTE: an event that failed to reach the queue is lost and leaves a
+        // gap that the server will report as missing. It only happens when
+        // IndexedDB itself fails (for example the disk is full).
+        console.error(`writing event ${event.seq} to the local queue failed:`, error);
+        this.setState('error', 'This browser could not save your work locally.');
+      })
+      .finally(() => {
+        this.pendingWrites -= 1;
+        this.schedule(0);
+      });
+    return event;
+  }
+
+  // Starts sending the queue about once a second.
+  start() {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // Sends until the queue is empty or `timeoutMs` passed. Returns true when
+  // every event so far has been acknowledged.
+  async flush(timeoutMs) {
+    const until = Date.now() + timeoutMs;
+    await this.writeChain;
+    for (;;) {
+      const remaining = await this.sendOnce();
+      if (remaining === 0) {
+        return true;
+      }
+      if (remaining < 0) {
+        const wait = Math.min(this.backoffMs(), until - Date.now());
+        if (wait <= 0) {
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      if (Date.now() >= until) {
+        return false;
+      }
+    }
+  }
+
+  schedule(delayMs) {
+    if (this.stopped || this.timer !== null) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick();
+    }, delayMs);
+  }
+
+  async tick() {
+    const remaining = await this.sendOnce();
+    if (remaining > 0) {
+      this.schedule(SEND_INTERVAL_MS);
+    } else if (remaining < 0) {
+      this.schedule(this.backoffMs());
+    }
+  }
+
+  // Exponential backoff with full jitter between half and all of the step.
+  backoffMs() {
+    const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, this.failures - 1));
+    return Math.round(step / 2 + (Math.random() * step) / 2);
+  }
+
+  // Sends one batch. Returns the number of events still queued afterwards,
+  // or -1 when the request failed.
+  async sendOnce() {
+    if (this.sending) {
+      return this.sending;
+    }
+    this.sending = this.sendBatch().finally(() => {
+      this.sending = null;
+    });
+    return this.sending;
+  }
+
+  async sendBatch() {
+    const events = await this.store.queuedEvents(this.sessionId, BATCH_SIZE);
+    if (events.length === 0) {
+      this.report();
+      return 0;
+    }
+
+    this.setState('saving');
+    let answer;
+    try {
+      answer = await sendEvents(this.token, events);
+    } catch (error) {
+      this.failures += 1;
+      if (error instanceof NetworkError) {
+        this.setState('offline', 'Offline: your work is kept in this browser and sent when the connection is back.');
+      } else if (error instanceof ApiError && error.status === 401) {
+        this.setState('error', 'The server no longer accepts this exam session. Reload the page.');
+      } else {
+        console.error('sending events failed:', error);
+        this.setState('error', `Saving failed (${error.message}); retrying.`);
+      }
+      return -1;
+    }
+
+    this.failures = 0;
+    const conflicts = Array.isArray(answer.conflicts) ? answer.conflicts.filter(Number.isInteger) : [];
+    if (conflicts.length > 0) {
+      // The server already stores other content under these seqs and has
+      // recorded the conflict; resending cannot change that.
+      this.conflicts.push(...conflicts);
+      console.warn('events in conflict with stored ones:', conflicts);
+    }
+    this.ackedSeq = Math.max(this.ackedSeq, answer.acked_seq);
+    await this.store.deleteEvents(this.sessionId, answer.acked_seq, conflicts);
+    if (answer.submitted) {
+      this.onServerSubmitted();
+    }
+
+    // Whatever is still queued (the `missing` ranges included, since the
+    // queue is sent lowest seq first) goes out with the next batch.
+    const remaining = await this.store.countQueued(this.sessionId);
+    this.report(remaining);
+    return remaining;
+  }
+
+  report(queued = null) {
+    if (this.state === 'offline' || this.state === 'error') {
+      if (queued === null) {
+        return;
+      }
+    }
+    if (queued === 0 && this.pendingWrites === 0) {
+      this.setState('saved');
+    } else {
+      this.setState('saving');
+    }
+  }
+
+  setState(state, detail = '') {
+    this.state = state;
+    this.onStatus(state, detail);
+  }
+}
