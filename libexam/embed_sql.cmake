@@ -1,0 +1,16 @@
+# Writes OUTPUT, a C++ file that holds every migration in SQL_DIR as a string,
+# so that examctl carries its schema and needs no files at run time.
+file(GLOB migration_files "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
+list(SORT migration_files)
+set(body "// Generated from libexam/sql by libexam/embed_sql.cmake; do not edit.\n")
+string(APPEND body "#include \"migration_list.h\"\n\nnamespace exam {\n\n")
+string(APPEND body "const std::vector<EmbeddedMigration>& EmbeddedMigrations() {\n")
+string(APPEND body "  static const std::vector<EmbeddedMigration> migrations = {\n")
+foreach(path IN LISTS migration_files)
+  get_filename_component(name "${path}" NAME)
+  file(READ "${path}" sql)
+  string(APPEND body "      {\"${name}\", R\"exam_sql(${sql})exam_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return migrations;\n}\n\n}  // namespace exam\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")

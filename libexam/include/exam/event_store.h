@@ -1,0 +1,57 @@
+// Storing a student's events and reading them back out for staff.
+//
+// Ingestion is idempotent: an event already stored with the same content
+// changes nothing, and a stored seq sent with other content is recorded in
+// event_conflicts and never overwrites the original. acked_seq is the highest
+// seq up to which every event is stored; it is returned only after COMMIT, so
+// a page may drop acknowledged events from its queue.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "exam/database.h"
+#include "exam/error.h"
+#include "exam/event.h"
+#include "exam/principal.h"
+#include "exam/time.h"
+
+namespace exam {
+
+struct IngestResult {
+  std::int64_t acked_seq = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive seq ranges not stored
+  std::vector<std::int64_t> conflicts;  // seqs stored earlier with other content
+  bool submitted = false;               // the exam session is submitted
+};
+
+nlohmann::json IngestResultToJson(const IngestResult& result);
+
+// Stores a validated batch for the student's exam session. Fails with
+// kInvalidArgument when an event names a question the exam does not have, and
+// kConflict when the session was submitted and an event comes after the
+// submit event. On submit, once every event up to the submit is stored, the
+// submission (each question's replayed text) is stored in the same transaction.
+Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
+                                  const std::vector<Event>& events, const Clock& clock);
+
+struct EventQuery {
+  std::optional<std::int64_t> session_id;  // only this exam session
+  std::int64_t after_seq = 0;              // only events with seq > after_seq
+  std::int64_t cursor_session = 0;         // resume after (cursor_session, cursor_seq)
+  std::int64_t cursor_seq = 0;
+  int limit = 1000;                        // 1 to 10,000 events per page
+};
+
+// Returns {"events": [...], "next_cursor": "SESSION:SEQ" or null}, ordered by
+// (session, seq). Each event is the object the page sent plus session_id,
+// student_id and received_at.
+Result<nlohmann::json> PullEvents(Database& db, const StaffPrincipal& staff,
+                                  std::string_view exam_ref, const EventQuery& query);
+
+}  // namespace exam

@@ -1,0 +1,279 @@
+#include "exam/event_store.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "exam/crypto.h"
+#include "exam/exam_store.h"
+#include "exam/replay.h"
+
+namespace exam {
+namespace {
+
+using nlohmann::json;
+
+struct SessionRow {
+  std::int64_t exam_id = 0;
+  std::int64_t acked_seq = 0;
+  bool submitted = false;
+  std::optional<std::int64_t> submit_seq;
+};
+
+// Walks the stored seqs above `acked_seq` in order: the contiguous run moves
+// acked_seq forward, and every hole before the highest stored seq is missing.
+void AdvanceAcked(const pqxx::result& stored_seqs, IngestResult& result) {
+  std::int64_t expected = result.acked_seq + 1;
+  bool contiguous = true;
+  for (const pqxx::row& row : stored_seqs) {
+    const std::int64_t seq = row[0].as<std::int64_t>();
+    if (seq != expected) {
+      result.missing.emplace_back(expected, seq - 1);
+      contiguous = false;
+    }
+    if (contiguous) {
+      result.acked_seq = seq;
+    }
+    expected = seq + 1;
+  }
+}
+
+// Stores each question's text replayed from the edits up to the submit event.
+Status StoreSubmission(pqxx::transaction_base& txn, OrgId org_id, std::int64_t session_id,
+                       std::int64_t exam_id, std::int64_t submit_seq, UnixMillis now) {
+  std::map<std::string, std::string> starters;
+  const pqxx::result questions = txn.exec_params(
+      "SELECT key, starter FROM questions WHERE org_id = $1 AND exam_id = $2", org_id, exam_id);
+  for (const pqxx::row& question : questions) {
+    starters[question[0].as<std::string>()] = question[1].as<std::string>();
+  }
+
+  Replayer replayer(starters);
+  const pqxx::result edits = txn.exec_params(
+      "SELECT payload::text FROM events "
+      "WHERE org_id = $1 AND session_id = $2 AND type = 'edit' AND seq < $3 ORDER BY seq",
+      org_id, session_id, submit_seq);
+  for (const pqxx::row& edit : edits) {
+    auto event = EventFromJson(json::parse(edit[0].as<std::string>()));
+    if (!event) {
+      return Internal(fmt::format("stored event is invalid: {}", event.error().message));
+    }
+    if (Status applied = replayer.Apply(*event); !applied) {
+      return Internal(fmt::format("replay failed at submit: {}", applied.error().message));
+    }
+  }
+
+  for (const auto& [key, text] : replayer.Texts()) {
+    txn.exec_params(
+        "INSERT INTO submissions (org_id, session_id, question_key, text, sha256, submitted_at) "
+        "VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000)) "
+        "ON CONFLICT DO NOTHING",
+        org_id, session_id, key, text, Sha256Hex(text), now);
+  }
+  txn.exec_params(
+      "UPDATE exam_sessions SET submitted_at = to_timestamp($3::double precision / 1000) "
+      "WHERE org_id = $1 AND id = $2",
+      org_id, session_id, now);
+  txn.exec_params(
+      "INSERT INTO audit_log (org_id, actor_kind, action, object_kind, object_id) "
+      "VALUES ($1, 'student', 'session.submit', 'exam_session', $2)",
+      org_id, session_id);
+  return {};
+}
+
+}  // namespace
+
+json IngestResultToJson(const IngestResult& result) {
+  json missing = json::array();
+  for (const auto& [first, last] : result.missing) {
+    missing.push_back({first, last});
+  }
+  return {{"acked_seq", result.acked_seq},
+          {"missing", missing},
+          {"conflicts", result.conflicts},
+          {"submitted", result.submitted}};
+}
+
+Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
+                                  const std::vector<Event>& events, const Clock& clock) {
+  IngestResult result;
+  const UnixMillis now = clock.Now();
+  const OrgId org_id = student.org_id;
+  const std::int64_t session_id = student.session_id;
+
+  Status status = db.InTenant(org_id, [&](pqxx::transaction_base& txn) -> Status {
+    // The row lock serialises batches of one session, so acked_seq only grows.
+    const pqxx::result session = txn.exec_params(
+        "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq "
+        "FROM exam_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE",
+        org_id, session_id);
+    if (session.empty()) {
+      return NotFound("the exam session no longer exists");
+    }
+    SessionRow row{session[0][0].as<std::int64_t>(), session[0][1].as<std::int64_t>(),
+                   session[0][2].as<bool>(), std::nullopt};
+    if (!session[0][3].is_null()) {
+      row.submit_seq = session[0][3].as<std::int64_t>();
+    }
+
+    std::set<std::string> keys;
+    for (const pqxx::row& key : txn.exec_params(
+             "SELECT key FROM questions WHERE org_id = $1 AND exam_id = $2", org_id, row.exam_id)) {
+      keys.insert(key[0].as<std::string>());
+    }
+
+    json records = json::array();
+    for (const Event& event : events) {
+      if (!event.question.empty() && !keys.count(event.question)) {
+        return InvalidArgument(fmt::format(
+            "event (seq {}).question must be the key of one of the exam's questions, got \"{}\"",
+            event.seq, event.question));
+      }
+      if (row.submit_seq && event.seq > *row.submit_seq) {
+        return Conflict(fmt::format(
+            "the exam session was submitted at seq {}; event seq {} comes after it and is not "
+            "accepted",
+            *row.submit_seq, event.seq));
+      }
+      if (event.type == EventType::kSubmit && (!row.submit_seq || event.seq < *row.submit_seq)) {
+        row.submit_seq = event.seq;
+      }
+      records.push_back({{"seq", event.seq},
+                         {"type", EventTypeName(event.type)},
+                         {"question", event.question.empty() ? json() : json(event.question)},
+                         {"t", event.client_time},
+                         {"payload", event.payload}});
+    }
+    const std::string records_text = records.dump();
+
+    const pqxx::result inserted = txn.exec_params(
+        "INSERT INTO events (org_id, session_id, seq, type, question_key, client_time, "
+        "                    received_at, payload) "
+        "SELECT $1, $2, r.seq, r.type, r.question, to_timestamp(r.t / 1000), "
+        "       to_timestamp($4::double precision / 1000), r.payload "
+        "  FROM jsonb_to_recordset($3::jsonb) "
+        "       AS r(seq bigint, type text, question text, t double precision, payload jsonb) "
+        "ON CONFLICT (org_id, session_id, seq) DO NOTHING "
+        "RETURNING seq",
+        org_id, session_id, records_text, now);
+
+    const pqxx::result conflicts = txn.exec_params(
+        "INSERT INTO event_conflicts (org_id, session_id, seq, payload, received_at) "
+        "SELECT $1, $2, r.seq, r.payload, to_timestamp($4::double precision / 1000) "
+        "  FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, payload jsonb) "
+        "  JOIN events e ON e.org_id = $1 AND e.session_id = $2 AND e.seq = r.seq "
+        " WHERE e.payload <> r.payload "
+        "RETURNING seq",
+        org_id, session_id, records_text, now);
+    for (const pqxx::row& conflict : conflicts) {
+      result.conflicts.push_back(conflict[0].as<std::int64_t>());
+    }
+
+    if (!inserted.empty()) {
+      txn.exec_params(
+          "INSERT INTO snapshots (org_id, session_id, seq, question_key, text, sha256) "
+          "SELECT $1, $2, e.seq, e.question_key, e.payload->>'text', e.payload->>'sha256' "
+          "  FROM events e "
+          " WHERE e.org_id = $1 AND e.session_id = $2 AND e.type = 'snapshot' "
+          "   AND e.seq = ANY (SELECT (jsonb_array_elements($3::jsonb)->>'seq')::bigint) "
+          "ON CONFLICT DO NOTHING",
+          org_id, session_id, records_text);
+    }
+
+    result.acked_seq = row.acked_seq;
+    AdvanceAcked(txn.exec_params("SELECT seq FROM events WHERE org_id = $1 AND session_id = $2 "
+                                 "AND seq > $3 ORDER BY seq",
+                                 org_id, session_id, row.acked_seq),
+                 result);
+
+    // The earliest stored submit event ends the session.
+    const pqxx::result stored_submit = txn.exec_params(
+        "SELECT min(seq) FROM events WHERE org_id = $1 AND session_id = $2 AND type = 'submit'",
+        org_id, session_id);
+    std::optional<std::int64_t> submit_seq;
+    if (!stored_submit[0][0].is_null()) {
+      submit_seq = stored_submit[0][0].as<std::int64_t>();
+    }
+    if (!row.submitted && submit_seq && result.acked_seq >= *submit_seq) {
+      if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, *submit_seq, now);
+          !stored) {
+        return stored;
+      }
+      row.submitted = true;
+    }
+    result.submitted = row.submitted;
+
+    txn.exec_params(
+        "UPDATE exam_sessions SET acked_seq = $3, submit_seq = NULLIF($4, 0), "
+        "       last_event_at = to_timestamp($5::double precision / 1000) "
+        "WHERE org_id = $1 AND id = $2",
+        org_id, session_id, result.acked_seq, submit_seq.value_or(0), now);
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return result;
+}
+
+Result<json> PullEvents(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,
+                        const EventQuery& query) {
+  if (query.limit < 1 || query.limit > 10000) {
+    return InvalidArgument(fmt::format("limit must be from 1 to 10000, got {}", query.limit));
+  }
+  json page = {{"events", json::array()}, {"next_cursor", nullptr}};
+  Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
+    const pqxx::result exam = txn.exec_params(
+        fmt::format("SELECT id FROM exams WHERE {}", internal::kExamByRef), staff.org_id,
+        std::string(exam_ref));
+    if (exam.empty()) {
+      return NotFound(fmt::format("exam \"{}\" not found", exam_ref));
+    }
+    const std::int64_t exam_id = exam[0][0].as<std::int64_t>();
+    if (query.session_id) {
+      const pqxx::result session = txn.exec_params(
+          "SELECT 1 FROM exam_sessions WHERE org_id = $1 AND id = $2 AND exam_id = $3",
+          staff.org_id, *query.session_id, exam_id);
+      if (session.empty()) {
+        return NotFound(
+            fmt::format("exam session {} not found in exam \"{}\"", *query.session_id, exam_ref));
+      }
+    }
+
+    const pqxx::result rows = txn.exec_params(
+        "SELECT e.session_id, e.seq, r.student_id, "
+        "       (extract(epoch FROM e.received_at) * 1000)::bigint, e.payload::text "
+        "  FROM events e "
+        "  JOIN exam_sessions s ON s.org_id = e.org_id AND s.id = e.session_id "
+        "  JOIN roster_entries r ON r.org_id = s.org_id AND r.id = s.roster_entry_id "
+        " WHERE e.org_id = $1 AND s.exam_id = $2 "
+        "   AND ($3::bigint = 0 OR e.session_id = $3::bigint) AND e.seq > $4::bigint "
+        "   AND (e.session_id, e.seq) > ($5::bigint, $6::bigint) "
+        " ORDER BY e.session_id, e.seq "
+        " LIMIT $7",
+        staff.org_id, exam_id, query.session_id.value_or(0), query.after_seq,
+        query.cursor_session, query.cursor_seq, query.limit + 1);
+
+    const std::size_t count = std::min<std::size_t>(rows.size(), query.limit);
+    for (std::size_t i = 0; i < count; ++i) {
+      json event = json::parse(rows[i][4].as<std::string>());
+      event["session_id"] = rows[i][0].as<std::int64_t>();
+      event["student_id"] = rows[i][2].as<std::string>();
+      event["received_at"] = FormatRfc3339(rows[i][3].as<std::int64_t>());
+      page["events"].push_back(std::move(event));
+    }
+    if (rows.size() > count) {
+      page["next_cursor"] = fmt::format("{}:{}", rows[count - 1][0].as<std::int64_t>(),
+                                        rows[count - 1][1].as<std::int64_t>());
+    }
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return page;
+}
+
+}  // namespace exam
