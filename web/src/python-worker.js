@@ -107,7 +107,9 @@ async function init(message) {
   }
   pyodide.setStdout({ write: writer('stdout'), isatty: true });
   pyodide.setStderr({ write: writer('stderr'), isatty: true });
-  pyodide.setStdin({ stdin: readLine, isatty: true });
+  // isatty false makes input() write its prompt to sys.stdout (a tty stdin
+  // would make CPython write it to stderr through its readline hook).
+  pyodide.setStdin({ stdin: readLine, isatty: false });
   pyodide.runPython(PYTHON_RUNNER);
 }
 
