@@ -154,7 +154,7 @@ export class Recorder {
   async sendBatch() {
     const events = await this.store.queuedEvents(this.sessionId, BATCH_SIZE);
     if (events.length === 0) {
-      this.report();
+      this.report(0);
       return 0;
     }
 

@@ -1,0 +1,170 @@
+// Shared pieces of the browser end-to-end tests: settings from the
+// environment, Chromium launch, editor helpers and examctl calls.
+
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const execFileAsync = promisify(execFile);
+
+const REQUIRED_ENV = [
+  'EXAM_E2E_BASE_URL',
+  'EXAM_E2E_INVITE_URL',
+  'EXAM_E2E_EXAMCTL',
+  'EXAM_SERVER',
+  'EXAM_TOKEN',
+  'EXAM_E2E_EXAM',
+];
+
+const LOOPBACK_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+// Returns the settings, or {missing: [...]} when some are not set. Every URL
+// must point at this machine: the tests only ever talk to a local examd.
+export function readSettings() {
+  const missing = REQUIRED_ENV.filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    return { missing };
+  }
+  for (const name of ['EXAM_E2E_BASE_URL', 'EXAM_E2E_INVITE_URL', 'EXAM_SERVER']) {
+    const host = new URL(process.env[name]).host.replace(/:\d+$/, '');
+    if (!LOOPBACK_HOSTS.test(host)) {
+      throw new Error(`${name}=${process.env[name]} is not a loopback address; the e2e tests only run against a local examd`);
+    }
+  }
+  return {
+    baseUrl: process.env.EXAM_E2E_BASE_URL.replace(/\/$/, ''),
+    inviteUrl: process.env.EXAM_E2E_INVITE_URL,
+    examctl: process.env.EXAM_E2E_EXAMCTL,
+    exam: process.env.EXAM_E2E_EXAM,
+  };
+}
+
+// Starts headless Debian Chromium with a fresh profile. Returns {context, close}.
+export async function launchBrowser() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const close = async () => {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, close };
+}
+
+// Collects page errors and console errors so a test can assert there were none.
+export function watchPage(page) {
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  return problems;
+}
+
+// Opens the invite link and resolves to the join answer once the editors show.
+export async function openExam(page, inviteUrl) {
+  const joinResponse = page.waitForResponse(
+    (response) => response.url().endsWith('/api/student/join') && response.request().method() === 'POST',
+  );
+  await page.goto(inviteUrl);
+  const answer = await (await joinResponse).json();
+  await page.locator('#panel-1 .cm-content').waitFor();
+  return answer;
+}
+
+// Waits until Python has loaded in the worker.
+export async function waitForPython(page) {
+  await page.waitForFunction(
+    () => {
+      const state = document.querySelector('.panel:not([hidden]) .run-state');
+      const run = document.querySelector('.panel:not([hidden]) [data-action="run"]');
+      return run && !run.disabled && state && state.textContent !== 'Loading Python…';
+    },
+    null,
+    { timeout: 120000 },
+  );
+  // The run-state text is cleared when the worker reports ready.
+  await page.waitForFunction(() => ![...document.querySelectorAll('.run-state')].some((s) => /Loading/.test(s.textContent)), null, {
+    timeout: 120000,
+  });
+}
+
+// Returns the text of question `number`'s editor (1-based), read from the
+// rendered lines, which CodeMirror renders in full for short documents.
+export function editorText(page, number) {
+  return page.evaluate(
+    (n) => [...document.querySelectorAll(`#panel-${n} .cm-line`)].map((line) => line.textContent).join('\n'),
+    number,
+  );
+}
+
+// Types `lines` at the cursor with the keyboard. The editor indents a new
+// line by itself, so after each Enter the automatic indentation is selected
+// (Shift+Home) and replaced by the line as written. An empty line keeps the
+// selected indentation until the next Enter replaces it.
+export async function typeLines(page, lines) {
+  for (const [index, line] of lines.entries()) {
+    if (index > 0) {
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Shift+Home');
+    }
+    if (line) {
+      await page.keyboard.type(line, { delay: 5 });
+    }
+  }
+}
+
+export async function selectQuestion(page, number) {
+  await page.click(`#tab-${number}`);
+  await page.locator(`#panel-${number} .cm-content`).click();
+  await page.keyboard.press('Control+End');
+}
+
+// Runs `examctl ARGS...` with the test's EXAM_SERVER and EXAM_TOKEN and
+// returns its parsed JSON output.
+export async function examctlJson(settings, args) {
+  const { stdout } = await execFileAsync(settings.examctl, args, {
+    env: process.env,
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 60000,
+  });
+  return JSON.parse(stdout);
+}
+
+// Returns the events of one exam session from an `examctl events pull`
+// answer, in seq order. The answer may be an array or {events: [...]}, and
+// each item either the event itself or {session_id, seq, payload|event}.
+export function eventsOfSession(pulled, sessionId) {
+  const items = Array.isArray(pulled) ? pulled : (pulled.events ?? pulled.items ?? []);
+  const events = [];
+  for (const item of items) {
+    const session = item.session_id ?? item.session ?? item.exam_session_id;
+    if (session !== undefined && String(session) !== String(sessionId)) {
+      continue;
+    }
+    const body = item.payload ?? item.event ?? item;
+    events.push({ ...body, seq: item.seq ?? body.seq, type: item.type ?? body.type });
+  }
+  return events.sort((a, b) => a.seq - b.seq);
+}
