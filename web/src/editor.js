@@ -16,14 +16,30 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { python } from '@codemirror/lang-python';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
 
+// examd stores at most 256 KiB of text per event, and a snapshot holds a
+// whole question, so the editor rejects changes that would make the text
+// larger than this many UTF-8 bytes.
+const MAX_TEXT_BYTES = 200 * 1024;
+
 // User events that put text into the document from elsewhere and so are
 // reported as a paste.
 const PASTE_EVENTS = ['input.paste', 'input.drop'];
 
+// Returns the UTF-8 size of a CodeMirror document without building one string.
+function utf8Bytes(doc) {
+  const encoder = new TextEncoder();
+  let bytes = doc.lines - 1;
+  for (const line of doc.iterLines()) {
+    bytes += encoder.encode(line).length;
+  }
+  return bytes;
+}
+
 // Creates an editor in `parent`.
 //   onChange(transaction) is called for every transaction that changes the document;
-//   onRun() is called on Ctrl+Enter or Cmd+Enter.
-export function createEditor({ parent, doc, nonce, label, onChange, onRun }) {
+//   onRun() is called on Ctrl+Enter or Cmd+Enter;
+//   onTooLarge() is called when a change was rejected for its size.
+export function createEditor({ parent, doc, nonce, label, onChange, onRun, onTooLarge }) {
   const editable = new Compartment();
 
   const runKeymap = keymap.of([
@@ -43,6 +59,17 @@ export function createEditor({ parent, doc, nonce, label, onChange, onRun }) {
         onChange(transaction);
       }
     }
+  });
+
+  // Three bytes per UTF-16 unit is the UTF-8 maximum, so most documents
+  // skip the exact count.
+  const sizeLimit = EditorState.changeFilter.of((transaction) => {
+    const doc = transaction.newDoc;
+    if (doc.length * 3 <= MAX_TEXT_BYTES || utf8Bytes(doc) <= MAX_TEXT_BYTES) {
+      return true;
+    }
+    onTooLarge?.();
+    return false;
   });
 
   const state = EditorState.create({
@@ -70,6 +97,7 @@ export function createEditor({ parent, doc, nonce, label, onChange, onRun }) {
         autocapitalize: 'off',
         'aria-label': label,
       }),
+      sizeLimit,
       reportChanges,
     ],
   });

@@ -31,6 +31,7 @@ const $ = (id) => document.getElementById(id);
 
 const ui = {
   title: $('exam-title'),
+  topbarRight: $('topbar-right'),
   studentName: $('student-name'),
   saveStatus: $('save-status'),
   timer: $('timer'),
@@ -292,6 +293,7 @@ class ExamPage {
     );
     ui.tabList.addEventListener('keydown', (event) => this.onTabKey(event));
     ui.exam.hidden = false;
+    ui.topbarRight.hidden = false;
     ui.submitButton.disabled = false;
     ui.submitButton.addEventListener('click', () => this.submit(true));
 
@@ -579,6 +581,10 @@ class ExamPage {
     ui.notice.hidden = true;
   }
 }
+
+// Opening another invite link in this tab changes only the fragment, which
+// does not reload the page; start over with the new invite.
+window.addEventListener('hashchange', () => location.reload());
 
 const page = new ExamPage();
 page.boot().catch((error) => {

@@ -60,6 +60,9 @@ export class QuestionPanel {
       label: `Code editor for question ${number}`,
       onChange: (transaction) => handlers.onChange(this, transaction),
       onRun: () => handlers.onRun(this, 'run'),
+      onTooLarge: () => {
+        this.runState.textContent = 'That change was not made: an answer can be at most 200 KiB.';
+      },
     });
 
     this.runButton = this.panel.querySelector('[data-action="run"]');

@@ -11,9 +11,26 @@
 import { ApiError, NetworkError, sendEvents } from './api.js';
 
 const BATCH_SIZE = 200;
+// examd accepts at most 1 MiB per request; batches stay below this many
+// bytes of JSON so a run of large snapshots is split over several requests.
+const BATCH_MAX_BYTES = 900 * 1024;
 const SEND_INTERVAL_MS = 1000;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+
+// Returns the longest prefix of `events` whose JSON fits in BATCH_MAX_BYTES,
+// and at least the first event.
+function limitBytes(events) {
+  const encoder = new TextEncoder();
+  let bytes = 0;
+  for (let i = 0; i < events.length; i++) {
+    bytes += encoder.encode(JSON.stringify(events[i])).length + 1;
+    if (bytes > BATCH_MAX_BYTES && i > 0) {
+      return events.slice(0, i);
+    }
+  }
+  return events;
+}
 
 export class Recorder {
   // `onStatus(state, detail)` is called with state 'saved', 'saving',
@@ -152,7 +169,7 @@ export class Recorder {
   }
 
   async sendBatch() {
-    const events = await this.store.queuedEvents(this.sessionId, BATCH_SIZE);
+    const events = limitBytes(await this.store.queuedEvents(this.sessionId, BATCH_SIZE));
     if (events.length === 0) {
       this.report(0);
       return 0;
