@@ -9,6 +9,7 @@
 #include "exam/crypto.h"
 #include "exam/exam_store.h"
 #include "exam/replay.h"
+#include "replay_events.h"
 
 namespace exam {
 namespace {
@@ -51,19 +52,11 @@ Status StoreSubmission(pqxx::transaction_base& txn, OrgId org_id, std::int64_t s
   }
 
   Replayer replayer(starters);
-  const pqxx::result edits = txn.exec_params(
-      "SELECT payload::text FROM events "
-      "WHERE org_id = $1 AND session_id = $2 AND type = 'edit' AND seq < $3 ORDER BY seq",
-      org_id, session_id, submit_seq);
-  for (const pqxx::row& edit : edits) {
-    auto event = EventFromJson(json::parse(edit[0].as<std::string>()));
-    if (!event) {
-      return Internal(fmt::format("stored event is invalid: {}", event.error().message));
-    }
-    if (Status applied = replayer.Apply(*event); !applied) {
-      return Internal(fmt::format("replay failed at submit: {}", applied.error().message));
-    }
+  auto events = LoadReplayEvents(txn, org_id, session_id, submit_seq);
+  if (!events) {
+    return events.error();
   }
+  replayer.ApplyAll(*events);
 
   for (const auto& [key, text] : replayer.Texts()) {
     txn.exec_params(

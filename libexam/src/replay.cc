@@ -97,8 +97,11 @@ Status Replayer::Apply(const Event& event) {
   std::u16string& text = found->second;
 
   if (event.type == EventType::kSnapshot) {
-    if (Utf8ToUtf16(event.text) != text) {
+    std::u16string snapshot = Utf8ToUtf16(event.text);
+    if (snapshot != text) {
+      // The page saw the snapshot's text, so later edits apply to it.
       mismatched_snapshots_.push_back(event.seq);
+      text = std::move(snapshot);
     }
     return {};
   }
@@ -116,6 +119,14 @@ Status Replayer::Apply(const Event& event) {
                  static_cast<std::size_t>(change->to - change->from), Utf8ToUtf16(change->inserted));
   }
   return {};
+}
+
+void Replayer::ApplyAll(const std::vector<Event>& events) {
+  for (const Event& event : events) {
+    if (!Apply(event)) {
+      failed_edits_.push_back(event.seq);
+    }
+  }
 }
 
 std::map<std::string, std::string> Replayer::Texts() const {

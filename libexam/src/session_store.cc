@@ -10,6 +10,7 @@
 #include "exam/event.h"
 #include "exam/exam_store.h"
 #include "exam/replay.h"
+#include "replay_events.h"
 
 namespace exam {
 namespace {
@@ -75,20 +76,14 @@ Result<json> BuildSessionState(pqxx::transaction_base& txn, OrgId org_id, std::i
   }
 
   Replayer replayer(starters);
-  const pqxx::result edits = txn.exec_params(
-      "SELECT payload::text FROM events "
-      "WHERE org_id = $1 AND session_id = $2 AND type = 'edit' AND seq <= $3 ORDER BY seq",
-      org_id, session_id, acked_seq);
-  for (const pqxx::row& edit : edits) {
-    auto event = EventFromJson(json::parse(edit[0].as<std::string>()));
-    if (!event) {
-      return Internal(fmt::format("stored event is invalid: {}", event.error().message));
-    }
-    if (Status applied = replayer.Apply(*event); !applied) {
-      return Internal(fmt::format("replay failed: {}", applied.error().message));
-    }
+  auto events = LoadReplayEvents(txn, org_id, session_id, acked_seq + 1);
+  if (!events) {
+    return events.error();
   }
+  replayer.ApplyAll(*events);
   state["texts"] = replayer.Texts();
+  state["replay"] = {{"failed_edits", replayer.failed_edits()},
+                     {"mismatched_snapshots", replayer.mismatched_snapshots()}};
   return state;
 }
 

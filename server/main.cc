@@ -1,0 +1,181 @@
+// examd: serves the student exam page and the JSON API over PostgreSQL.
+// main only parses options, opens the database and the web root, binds the
+// port and waits for SIGINT or SIGTERM; everything else lives in the route
+// files and in libexam.
+#include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <thread>
+
+#include "exam/crypto.h"
+#include "exam/database.h"
+#include "exam/log.h"
+#include "exam/time.h"
+#include "routes.h"
+#include "static_files.h"
+
+namespace {
+
+struct Options {
+  std::string listen = "127.0.0.1:8080";
+  std::string database_url;
+  std::string web_root;
+  std::string public_url;
+  std::string port_file;
+  int threads = 16;
+  int pool_size = 8;
+};
+
+std::filesystem::path DefaultWebRoot() {
+  std::error_code error;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::filesystem::path("web") : executable.parent_path().parent_path() / "web";
+}
+
+bool SplitHostPort(const std::string& address, std::string& host, int& port) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return false;
+  }
+  host = address.substr(0, colon);
+  try {
+    std::size_t used = 0;
+    port = std::stoi(address.substr(colon + 1), &used);
+    return used == address.size() - colon - 1 && port >= 0 && port <= 65535;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "examd: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"examd: the Examination Center server (student exam page and JSON API)"};
+  app.add_option("--listen", options.listen,
+                 "Address and port to listen on, HOST:PORT; port 0 picks a free port")
+      ->envname("EXAM_LISTEN")
+      ->capture_default_str();
+  app.add_option("--database-url", options.database_url,
+                 "PostgreSQL URL of the application role, which owns nothing and cannot bypass "
+                 "row-level security")
+      ->envname("EXAM_DATABASE_URL")
+      ->required();
+  app.add_option("--web-root", options.web_root,
+                 "Folder of the built web pages (exam.html, assets/, pyodide/); default: web/ "
+                 "beside the folder of the examd binary")
+      ->envname("EXAM_WEB_ROOT");
+  app.add_option("--public-url", options.public_url,
+                 "Base URL that students reach, used in invite links; default: http://LISTEN")
+      ->envname("EXAM_PUBLIC_URL");
+  app.add_option("--threads", options.threads, "Number of request threads")
+      ->envname("EXAM_THREADS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--db-pool", options.pool_size, "Maximum number of PostgreSQL connections")
+      ->envname("EXAM_DB_POOL")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--port-file", options.port_file,
+                 "Write the bound port to this file once listening (for tests that use port 0)");
+  CLI11_PARSE(app, argc, argv);
+
+  exam::LogSink& log = exam::StderrJsonLogSink();
+  if (!exam::InitCrypto()) {
+    return Fail("libsodium could not be initialised");
+  }
+
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(options.listen, host, port)) {
+    return Fail(fmt::format("--listen must be HOST:PORT such as 127.0.0.1:8080, got \"{}\"",
+                            options.listen));
+  }
+
+  const std::filesystem::path web_root =
+      options.web_root.empty() ? DefaultWebRoot() : std::filesystem::path(options.web_root);
+  auto assets = examd::WebAssets::Load(web_root);
+  if (!assets) {
+    return Fail(assets.error().message);
+  }
+
+  exam::DatabaseOptions database_options;
+  database_options.url = options.database_url;
+  database_options.pool_size = static_cast<std::size_t>(options.pool_size);
+  auto database = exam::Database::Open(database_options, log);
+  if (!database) {
+    return Fail(database.error().message +
+                "; start it (scripts/local-pg start) or fix --database-url / EXAM_DATABASE_URL");
+  }
+
+  // Signals go to the waiting thread below, not to httplib's workers.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  httplib::Server server;
+  const int threads = options.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(2 * 1024 * 1024);
+  server.set_keep_alive_max_count(1000);
+  server.set_read_timeout(30);
+  server.set_write_timeout(30);
+
+  int bound_port = port;
+  if (port == 0) {
+    bound_port = server.bind_to_any_port(host);
+    if (bound_port < 0) {
+      return Fail(fmt::format("cannot listen on {}: no free port", host));
+    }
+  } else if (!server.bind_to_port(host, port)) {
+    return Fail(fmt::format(
+        "cannot listen on {}:{}: the port is in use or the address is not local; "
+        "choose another with --listen or EXAM_LISTEN",
+        host, port));
+  }
+
+  const std::string listening = fmt::format("{}:{}", host, bound_port);
+  examd::ServerContext context{**database, exam::SystemClock(), log, *assets,
+                               options.public_url.empty() ? "http://" + listening
+                                                          : options.public_url};
+  examd::InstallRoutes(server, context);
+
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << bound_port << "\n";
+  }
+  log.Write(exam::LogLevel::kInfo, "listening",
+            {{"address", listening},
+             {"public_url", context.public_url},
+             {"web_root", web_root.string()},
+             {"web_files", std::to_string(assets->file_count())},
+             {"threads", std::to_string(threads)}});
+
+  std::thread waiter([&server, signals] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    server.stop();
+  });
+  const bool ok = server.listen_after_bind();
+  if (waiter.joinable()) {
+    // listen_after_bind returned on its own (an error): wake the waiter.
+    if (server.is_running()) {
+      server.stop();
+    }
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  }
+  log.Write(exam::LogLevel::kInfo, "stopped", {{"address", listening}});
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,204 @@
+#include "routes.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "exam/auth.h"
+#include "http_util.h"
+
+namespace examd {
+namespace {
+
+using nlohmann::json;
+
+thread_local std::chrono::steady_clock::time_point request_start;
+
+bool IsWrite(const std::string& method) { return method != "GET" && method != "HEAD"; }
+
+// Browsers send Sec-Fetch-Site and Origin; a write from another site is
+// refused before anything else runs. Clients without them (examctl) pass.
+exam::Status CheckSameOrigin(const httplib::Request& req, const ServerContext& context) {
+  if (req.get_header_value("Sec-Fetch-Site") == "cross-site") {
+    return exam::Error{exam::ErrorCode::kForbidden, "cross-site requests may not change data"};
+  }
+  if (req.has_header("Origin")) {
+    const std::string origin = req.get_header_value("Origin");
+    const std::string host = req.get_header_value("Host");
+    const bool same = origin == context.public_url || origin == "http://" + host ||
+                      origin == "https://" + host;
+    if (!same) {
+      return exam::Error{exam::ErrorCode::kForbidden,
+                         fmt::format("requests from origin \"{}\" may not change data", origin)};
+    }
+  }
+  return {};
+}
+
+exam::Status Authenticate(const httplib::Request& req, const Route& route,
+                          ServerContext& context, Caller& caller) {
+  if (route.access == Access::kPublic) {
+    return {};
+  }
+  const std::string token = BearerToken(req);
+  if (token.empty()) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       "missing Authorization: Bearer header with a token"};
+  }
+  RequestContext& request = CurrentRequest();
+  if (route.access == Access::kStudent) {
+    auto student = exam::AuthenticateSessionToken(context.db, token);
+    if (!student) {
+      return student.error();
+    }
+    caller.student = *student;
+    request.org_id = std::to_string(student->org_id);
+    request.actor = fmt::format("student-session:{}", student->session_id);
+    return {};
+  }
+
+  auto staff = exam::AuthenticateApiToken(context.db, token, context.clock);
+  if (!staff) {
+    return staff.error();
+  }
+  request.org_id = std::to_string(staff->org_id);
+  request.actor = fmt::format("staff:{}", staff->user_id);
+  if (!route.staff_roles.empty()) {
+    bool allowed = false;
+    for (exam::StaffRole role : route.staff_roles) {
+      allowed = allowed || role == staff->role;
+    }
+    if (!allowed) {
+      return exam::Error{exam::ErrorCode::kForbidden,
+                         fmt::format("the {} role may not call {} {}",
+                                     exam::StaffRoleName(staff->role), route.method, route.name)};
+    }
+  }
+  caller.staff = *staff;
+  return {};
+}
+
+httplib::Server::Handler Wrap(Route route, ServerContext& context) {
+  return [route = std::move(route), &context](const httplib::Request& req,
+                                              httplib::Response& res) {
+    RequestContext& request = CurrentRequest();
+    request.route = route.name;
+
+    Caller caller;
+    exam::Status status;
+    if (IsWrite(req.method)) {
+      status = CheckSameOrigin(req, context);
+      if (status) {
+        status = RequireJsonContentType(req);
+      }
+    }
+    if (status) {
+      status = Authenticate(req, route, context, caller);
+    }
+    if (!status) {
+      ReplyError(res, status.error(), context.log);
+    } else {
+      route.handler(req, res, caller);
+    }
+
+    if (!res.has_header("Content-Security-Policy")) {
+      ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+    }
+    if (route.access != Access::kPublic || !res.has_header("Cache-Control")) {
+      res.set_header("Cache-Control", "no-store");
+    }
+  };
+}
+
+}  // namespace
+
+std::vector<Route> AllRoutes(ServerContext& context) {
+  std::vector<Route> routes;
+  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes}) {
+    for (Route& route : group(context)) {
+      routes.push_back(std::move(route));
+    }
+  }
+  return routes;
+}
+
+void InstallRoutes(httplib::Server& server, ServerContext& context) {
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    request_start = std::chrono::steady_clock::now();
+    RequestContext& request = CurrentRequest();
+    request = RequestContext{};
+    request.request_id = NewRequestId();
+    res.set_header("X-Request-Id", request.request_id);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  for (Route& route : AllRoutes(context)) {
+    httplib::Server::Handler handler = Wrap(route, context);
+    if (route.method == "GET") {
+      server.Get(route.pattern, handler);
+    } else if (route.method == "POST") {
+      server.Post(route.pattern, handler);
+    } else {
+      throw std::logic_error("route " + route.name + " has unsupported method " + route.method);
+    }
+  }
+
+  // Replies for requests that no route took (404) and for bodies over the
+  // size limit (413); routes write their own error bodies.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&context](const httplib::Request& req, httplib::Response& res) {
+    if (res.content_provider_ || !res.body.empty()) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    exam::Error error{exam::ErrorCode::kNotFound, fmt::format("no route for {} {}", req.method, req.path)};
+    if (res.status == 413) {
+      error = {exam::ErrorCode::kTooLarge, "the request body is larger than the server accepts"};
+    } else if (res.status == 405) {
+      error = {exam::ErrorCode::kInvalidArgument, "method not allowed"};
+    }
+    const int status = res.status;
+    ReplyError(res, error, context.log);
+    if (status == 413 || status == 405) {
+      res.status = status;
+    }
+    if (!res.has_header("Content-Security-Policy")) {
+      ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+    }
+    res.set_header("Cache-Control", "no-store");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  // The last line of defence: anything a handler throws becomes a 500 with an
+  // error id, and the detail goes to the log only.
+  server.set_exception_handler(
+      [&context](const httplib::Request&, httplib::Response& res, std::exception_ptr thrown) {
+        std::string detail = "unknown exception";
+        try {
+          std::rethrow_exception(thrown);
+        } catch (const std::exception& error) {
+          detail = error.what();
+        } catch (...) {
+        }
+        res.headers.erase("Content-Security-Policy");
+        ReplyError(res, exam::Internal(detail), context.log);
+        ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+        res.set_header("Cache-Control", "no-store");
+      });
+
+  server.set_logger([&context](const httplib::Request& req, const httplib::Response& res) {
+    const RequestContext& request = CurrentRequest();
+    const auto elapsed = std::chrono::steady_clock::now() - request_start;
+    const double millis =
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() / 1000.0;
+    context.log.Write(exam::LogLevel::kInfo, "request",
+                      {{"request_id", request.request_id},
+                       {"method", req.method},
+                       {"route", request.route.empty() ? "(none)" : request.route},
+                       {"status", std::to_string(res.status)},
+                       {"duration_ms", fmt::format("{:.2f}", millis)},
+                       {"org_id", request.org_id},
+                       {"actor", request.actor}});
+  });
+}
+
+}  // namespace examd
