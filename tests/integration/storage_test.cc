@@ -1,0 +1,314 @@
+// Storage against a real PostgreSQL: migrations, exams and rosters, joining
+// an exam, idempotent event ingestion, acknowledgement and submission.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "exam/auth.h"
+#include "exam/crypto.h"
+#include "exam/event.h"
+#include "exam/event_store.h"
+#include "exam/exam_store.h"
+#include "exam/migrations.h"
+#include "exam/roster.h"
+#include "exam/session_store.h"
+#include "pg_fixture.h"
+
+using exam::testing::MakeExamSpec;
+using exam::testing::MakeOrganization;
+using exam::testing::ScratchDatabase;
+using nlohmann::json;
+
+namespace {
+
+constexpr exam::UnixMillis kStart = 1798790400000;  // 2027-01-01T09:00:00Z
+
+// A published exam with one student on the roster, joined at kStart.
+struct JoinedStudent {
+  exam::testing::TestOrganization organization;
+  std::string invite;
+  std::string session_token;
+  exam::StudentPrincipal principal;
+  json state;
+};
+
+JoinedStudent Join(ScratchDatabase& db, const exam::Clock& clock, int extra_minutes = 0) {
+  JoinedStudent joined;
+  joined.organization = MakeOrganization(db, "org-one");
+  const auto& staff = joined.organization.instructor;
+  REQUIRE(exam::CreateExam(db.app(), staff, MakeExamSpec("midterm")).ok());
+  REQUIRE(exam::PublishExam(db.app(), staff, "midterm").ok());
+  auto roster = exam::ImportRoster(db.app(), staff, "midterm",
+                                   {{"s1", "Ada Lovelace", "ada@example.edu", extra_minutes}});
+  REQUIRE(roster.ok());
+  joined.invite = (*roster)["entries"][0]["invite"].get<std::string>();
+
+  auto state = exam::JoinExam(db.app(), joined.invite, clock);
+  REQUIRE(state.ok());
+  joined.state = *state;
+  joined.session_token = (*state)["session_token"].get<std::string>();
+  auto principal = exam::AuthenticateSessionToken(db.app(), joined.session_token);
+  REQUIRE(principal.ok());
+  joined.principal = *principal;
+  return joined;
+}
+
+std::vector<exam::Event> Batch(const std::vector<json>& events) {
+  json body;
+  body["events"] = events;
+  auto parsed = exam::ParseEventBatch(body.dump());
+  INFO(body.dump());
+  if (!parsed.ok()) {
+    INFO(parsed.error().message);
+  }
+  REQUIRE(parsed.ok());
+  return *parsed;
+}
+
+json Edit(std::int64_t seq, const char* question, json changes) {
+  return {{"seq", seq}, {"type", "edit"}, {"t", kStart + seq}, {"question", question},
+          {"changes", changes}};
+}
+
+json Focus(std::int64_t seq, const char* state) {
+  return {{"seq", seq}, {"type", "focus"}, {"t", kStart + seq}, {"state", state}};
+}
+
+int CountRows(ScratchDatabase& db, exam::OrgId org, const std::string& sql) {
+  int count = -1;
+  exam::Status status = db.app().InTenant(org, [&](pqxx::transaction_base& txn) -> exam::Status {
+    count = txn.exec1(sql)[0].as<int>();
+    return {};
+  });
+  REQUIRE(status.ok());
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("migrations apply once") {
+  ScratchDatabase db;
+  auto again = exam::ApplyMigrations(db.owner());
+  REQUIRE(again.ok());
+  CHECK(again->applied.empty());
+  CHECK(again->already == exam::KnownMigrations());
+}
+
+TEST_CASE("exam slug is unique per organization only") {
+  ScratchDatabase db;
+  auto first = MakeOrganization(db, "org-one");
+  auto second = MakeOrganization(db, "org-two");
+  REQUIRE(exam::CreateExam(db.app(), first.instructor, MakeExamSpec("midterm")).ok());
+  auto duplicate = exam::CreateExam(db.app(), first.instructor, MakeExamSpec("midterm"));
+  REQUIRE_FALSE(duplicate.ok());
+  CHECK(duplicate.error().code == exam::ErrorCode::kConflict);
+  CHECK(exam::CreateExam(db.app(), second.instructor, MakeExamSpec("midterm")).ok());
+}
+
+TEST_CASE("join computes the deadline on the server") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock, 15);
+  const json& session = joined.state["session"];
+  CHECK(session["started_at"] == exam::FormatRfc3339(kStart));
+  CHECK(session["deadline"] == exam::FormatRfc3339(kStart + (60 + 15) * 60 * 1000));
+  CHECK(session["next_seq"] == 1);
+  CHECK(joined.state["texts"]["q1"] == "def f():\n    pass\n");
+
+  SECTION("joining again returns the same session with a new token") {
+    clock.Advance(5 * 60 * 1000);
+    auto again = exam::JoinExam(db.app(), joined.invite, clock);
+    REQUIRE(again.ok());
+    CHECK((*again)["session"]["id"] == session["id"]);
+    CHECK((*again)["session"]["deadline"] == session["deadline"]);
+    CHECK((*again)["session_token"] != joined.session_token);
+  }
+}
+
+TEST_CASE("join of a draft exam is a conflict") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  auto organization = MakeOrganization(db, "org-one");
+  REQUIRE(exam::CreateExam(db.app(), organization.instructor, MakeExamSpec("midterm")).ok());
+  auto roster = exam::ImportRoster(db.app(), organization.instructor, "midterm",
+                                   {{"s1", "Ada", "", 0}});
+  REQUIRE(roster.ok());
+  auto joined = exam::JoinExam(db.app(), (*roster)["entries"][0]["invite"].get<std::string>(), clock);
+  REQUIRE_FALSE(joined.ok());
+  CHECK(joined.error().code == exam::ErrorCode::kConflict);
+}
+
+TEST_CASE("unknown invite is not found") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  auto joined = exam::JoinExam(db.app(), exam::NewSecret("inv_"), clock);
+  REQUIRE_FALSE(joined.ok());
+  CHECK(joined.error().code == exam::ErrorCode::kNotFound);
+}
+
+TEST_CASE("concurrent joins of one invite make one session") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (!exam::JoinExam(db.app(), joined.invite, clock).ok()) {
+        ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(failures == 0);
+  CHECK(CountRows(db, joined.organization.id, "SELECT count(*) FROM exam_sessions") == 1);
+}
+
+TEST_CASE("same batch sent twice is stored once") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  const auto batch = Batch({Edit(1, "q1", {{17, 21, "return 1"}}), Focus(2, "blur")});
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto result = exam::IngestEvents(db.app(), joined.principal, batch, clock);
+    REQUIRE(result.ok());
+    CHECK(result->acked_seq == 2);
+    CHECK(result->conflicts.empty());
+  }
+  CHECK(CountRows(db, joined.organization.id, "SELECT count(*) FROM events") == 2);
+}
+
+TEST_CASE("event with reused seq and new payload is a conflict") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  REQUIRE(exam::IngestEvents(db.app(), joined.principal, Batch({Focus(1, "blur")}), clock).ok());
+
+  auto result = exam::IngestEvents(db.app(), joined.principal, Batch({Focus(1, "focus")}), clock);
+  REQUIRE(result.ok());
+  CHECK(result->conflicts == std::vector<std::int64_t>{1});
+  CHECK(CountRows(db, joined.organization.id, "SELECT count(*) FROM event_conflicts") == 1);
+  CHECK(CountRows(db, joined.organization.id,
+                  "SELECT count(*) FROM events WHERE payload->>'state' = 'blur'") == 1);
+}
+
+TEST_CASE("gaps hold back the acknowledgement") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+
+  auto first = exam::IngestEvents(db.app(), joined.principal,
+                                  Batch({Focus(1, "blur"), Focus(4, "focus"), Focus(6, "blur")}),
+                                  clock);
+  REQUIRE(first.ok());
+  CHECK(first->acked_seq == 1);
+  using Range = std::pair<std::int64_t, std::int64_t>;
+  CHECK(first->missing == std::vector<Range>{{2, 3}, {5, 5}});
+
+  auto second = exam::IngestEvents(db.app(), joined.principal,
+                                   Batch({Focus(2, "focus"), Focus(3, "blur"), Focus(5, "focus")}),
+                                   clock);
+  REQUIRE(second.ok());
+  CHECK(second->acked_seq == 6);
+  CHECK(second->missing.empty());
+}
+
+TEST_CASE("submit stores the replayed text") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  // "def f():\n    pass\n": "pass" spans UTF-16 offsets 13 to 17.
+  const json submit = {{"seq", 4}, {"type", "submit"}, {"t", kStart + 4}};
+
+  // The submit arrives before the edit it depends on: nothing is final yet.
+  auto early = exam::IngestEvents(db.app(), joined.principal, Batch({submit}), clock);
+  REQUIRE(early.ok());
+  CHECK_FALSE(early->submitted);
+
+  auto done = exam::IngestEvents(
+      db.app(), joined.principal,
+      Batch({Edit(1, "q1", {{13, 17, "return 'é'"}}), Edit(2, "q2", {{0, 0, "x = 1\n"}}),
+             Focus(3, "blur")}),
+      clock);
+  REQUIRE(done.ok());
+  CHECK(done->acked_seq == 4);
+  CHECK(done->submitted);
+
+  std::string q1;
+  exam::Status status = db.app().InTenant(joined.organization.id, [&](pqxx::transaction_base& txn) -> exam::Status {
+    q1 = txn.exec1("SELECT text FROM submissions WHERE question_key = 'q1'")[0].as<std::string>();
+    return {};
+  });
+  REQUIRE(status.ok());
+  CHECK(q1 == "def f():\n    return 'é'\n");
+
+  SECTION("events after the submit are refused") {
+    auto late = exam::IngestEvents(db.app(), joined.principal, Batch({Focus(5, "focus")}), clock);
+    REQUIRE_FALSE(late.ok());
+    CHECK(late.error().code == exam::ErrorCode::kConflict);
+  }
+}
+
+TEST_CASE("state replays stored edits for another device") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  REQUIRE(exam::IngestEvents(db.app(), joined.principal,
+                             Batch({Edit(1, "q2", {{0, 0, "print('hi')"}}),
+                                    Edit(2, "q2", {{0, 5, "input"}, {9, 11, "?')"}})}),
+                             clock)
+              .ok());
+  auto state = exam::GetSessionState(db.app(), joined.principal, clock);
+  REQUIRE(state.ok());
+  CHECK((*state)["texts"]["q2"] == "input('hi?')");
+  CHECK((*state)["session"]["next_seq"] == 3);
+}
+
+TEST_CASE("event naming an unknown question is rejected") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  auto result = exam::IngestEvents(db.app(), joined.principal,
+                                   Batch({Edit(1, "q9", {{0, 0, "x"}})}), clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().code == exam::ErrorCode::kInvalidArgument);
+  CHECK(CountRows(db, joined.organization.id, "SELECT count(*) FROM events") == 0);
+}
+
+TEST_CASE("expired and unknown API tokens are refused") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  MakeOrganization(db, "org-one");
+  auto token = exam::CreateApiToken(db.owner(), "org-one", "instructor@org-one.example.edu", 1,
+                                    "laptop", clock);
+  REQUIRE(token.ok());
+
+  CHECK(exam::AuthenticateApiToken(db.app(), token->secret, clock).ok());
+  CHECK_FALSE(exam::AuthenticateApiToken(db.app(), exam::NewSecret("ect_"), clock).ok());
+  clock.Advance(86400 * 1000 + 1);
+  auto expired = exam::AuthenticateApiToken(db.app(), token->secret, clock);
+  REQUIRE_FALSE(expired.ok());
+  CHECK(expired.error().code == exam::ErrorCode::kUnauthenticated);
+}
+
+TEST_CASE("stored secrets are hashes only") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  const std::string invite_hash = exam::Sha256Hex(joined.invite);
+  exam::Status status = db.owner().WithoutTenant([&](pqxx::transaction_base& txn) -> exam::Status {
+    CHECK(txn.exec1("SELECT encode(invite_hash, 'hex') FROM roster_entries")[0].as<std::string>() ==
+          invite_hash);
+    CHECK(txn.exec_params1("SELECT count(*) FROM session_tokens WHERE token_hash = "
+                           "decode($1, 'hex')",
+                           exam::Sha256Hex(joined.session_token))[0]
+              .as<int>() == 1);
+    return {};
+  });
+  REQUIRE(status.ok());
+}
