@@ -3,9 +3,8 @@
 // acknowledged every event.
 //
 // Seqs are allocated synchronously by emit(), from the session's next seq with
-// no gaps. Local writes run one after another in emit order, so the queue in
-// IndexedDB always holds a prefix-closed run of seqs above the acknowledged
-// one. Events leave the queue only when an answer's acked_seq covers them (or
+// no gaps. Local writes are opened in emit order, so the queue in IndexedDB
+// always holds an unbroken run of seqs above the acknowledged one. Events leave the queue only when an answer's acked_seq covers them (or
 // the server reports their seq as a conflict, which it has recorded).
 
 import { ApiError, NetworkError, sendEvents } from './api.js';
@@ -45,7 +44,7 @@ export class Recorder {
     this.onServerSubmitted = onServerSubmitted ?? (() => {});
 
     this.ackedSeq = nextSeq - 1;
-    this.writeChain = Promise.resolve();
+    this.held = [];
     this.pendingWrites = 0;
     this.closed = false;
     this.stopped = true;
@@ -57,10 +56,14 @@ export class Recorder {
   }
 
   // Creates the next event, writes it to the local queue and returns it.
-  // Field values that are promises (a hash still being computed) are awaited
-  // before the write; writes keep emit order.
   // `text` is the question's whole text after this event, kept so a reload
   // restores the editor.
+  //
+  // The IndexedDB transaction is opened before emit() returns, because
+  // IndexedDB runs write transactions in the order they were opened: a tab
+  // closed right after typing keeps everything typed. A field whose value is
+  // a promise (a hash still being computed) holds back this event and the
+  // ones after it until the promise settles, so the queue never has a gap.
   emit(type, fields = {}, text = undefined) {
     if (this.closed) {
       return null;
@@ -70,18 +73,46 @@ export class Recorder {
     if (type === 'submit') {
       this.closed = true;
     }
-
-    this.pendingWrites += 1;
+    this.held.push({ event, text, waiting: false });
     this.report();
-    this.writeChain = this.writeChain
-      .then(async () => {
-        for (const [key, value] of Object.entries(event)) {
-          if (value instanceof Promise) {
-            event[key] = await value;
-          }
+    this.releaseHeld();
+    return event;
+  }
+
+  // Writes held events in seq order up to the first one still waiting for a
+  // promise-valued field.
+  releaseHeld() {
+    while (this.held.length > 0) {
+      const item = this.held[0];
+      const pending = Object.entries(item.event).filter(([, value]) => value instanceof Promise);
+      if (pending.length > 0) {
+        if (!item.waiting) {
+          item.waiting = true;
+          Promise.all(
+            pending.map(async ([key, value]) => {
+              item.event[key] = await value;
+            }),
+          )
+            .catch((error) => {
+              // Leave the field out rather than block the queue for good.
+              console.error(`computing event ${item.event.seq} failed:`, error);
+              for (const [key] of pending) {
+                delete item.event[key];
+              }
+            })
+            .then(() => this.releaseHeld());
         }
-        await this.store.appendEvent(this.sessionId, event, text);
-      })
+        return;
+      }
+      this.held.shift();
+      this.write(item.event, item.text);
+    }
+  }
+
+  write(event, text) {
+    this.pendingWrites += 1;
+    this.store
+      .appendEvent(this.sessionId, event, text)
       .catch((error) => {
         // NOTE: an event that failed to reach the queue is lost and leaves a
         // gap that the server will report as missing. It only happens when
@@ -93,7 +124,13 @@ export class Recorder {
         this.pendingWrites -= 1;
         this.schedule(0);
       });
-    return event;
+  }
+
+  // Resolves when every emitted event has been written to the local queue.
+  async drain() {
+    while (this.held.length > 0 || this.pendingWrites > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   // Starts sending the queue about once a second.
@@ -112,7 +149,7 @@ export class Recorder {
   // every event so far has been acknowledged.
   async flush(timeoutMs) {
     const until = Date.now() + timeoutMs;
-    await this.writeChain;
+    await this.drain();
     for (;;) {
       const remaining = await this.sendOnce();
       if (remaining === 0) {
@@ -219,7 +256,7 @@ export class Recorder {
         return;
       }
     }
-    if (queued === 0 && this.pendingWrites === 0) {
+    if (queued === 0 && this.pendingWrites === 0 && this.held.length === 0) {
       this.setState('saved');
     } else {
       this.setState('saving');

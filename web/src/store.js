@@ -88,6 +88,9 @@ class IndexedDbStore {
     if (text !== undefined) {
       tx.objectStore('texts').put({ sessionId, question: event.question, text, seq: event.seq });
     }
+    // Commit now rather than when the event loop is idle, so a tab closed
+    // right after typing loses as little as possible.
+    tx.commit?.();
     await transactionDone(tx);
   }
 
