@@ -476,7 +476,7 @@ class ExamPage {
       }
     } else if (state === 'ready' && !this.runner.running) {
       for (const panel of this.panels) {
-        if (panel.runState.textContent === 'Loading Python…') {
+        if (/^(Loading Python…|Python could not be loaded)/.test(panel.runState.textContent)) {
           panel.runState.textContent = '';
         }
       }

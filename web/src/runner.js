@@ -44,6 +44,7 @@ export class PythonRunner {
           resolve();
         } else if (message.type === 'init-error') {
           this.onState('failed', message.message);
+          this.discardWorker();
           reject(new Error(message.message));
         } else {
           this.handle(message);
@@ -52,6 +53,7 @@ export class PythonRunner {
       this.worker.onerror = (event) => {
         const detail = event.message || 'the Python worker could not be loaded';
         this.onState('failed', detail);
+        this.discardWorker();
         reject(new Error(detail));
         this.finish({ status: 'error', passed: 0, failed: 0 }, `\n${detail}\n`);
       };
@@ -137,6 +139,15 @@ export class PythonRunner {
         );
       }
     }, grace);
+  }
+
+  // Drops a worker whose start failed (for example while offline), so the
+  // next run starts a new one.
+  discardWorker() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = null;
+    this.loaded = false;
   }
 
   restart() {
