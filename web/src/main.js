@@ -84,14 +84,50 @@ class ExamPage {
       );
       return;
     }
+    // crypto.subtle, SharedArrayBuffer and IndexedDB durability need a secure
+    // context: HTTPS, or http://127.0.0.1 and http://localhost.
+    if (!window.isSecureContext || !crypto.subtle) {
+      this.showNotice(
+        'This exam page needs a secure connection',
+        'Open the exam link with https://. Ask your instructor for the correct link.',
+      );
+      return;
+    }
     this.store = await openStore();
     this.inviteHash = await sha256Hex(`invite:${this.invite}`);
+    if (!(await this.lockExamSession())) {
+      this.showNotice(
+        'The exam is open in another tab',
+        'This exam is already open in another tab or window of this browser. Close this tab and continue in the other one.',
+        () => location.reload(),
+      );
+      return;
+    }
     this.record = await this.store.getSession(this.inviteHash);
 
     if (this.record?.token) {
       await this.flushEarlierVisit();
     }
     await this.joinAndStart();
+  }
+
+  // Takes a Web Lock named after the invite for the life of the page and
+  // returns false when another tab holds it. Two tabs on one exam session
+  // would number their events from the same seq and conflict.
+  lockExamSession() {
+    if (!navigator.locks) {
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      navigator.locks
+        .request(`exam-session-${this.inviteHash}`, { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          // Holding the returned promise unresolved keeps the lock until the
+          // page is closed or reloaded.
+          return lock === null ? undefined : new Promise(() => {});
+        })
+        .catch(() => resolve(true));
+    });
   }
 
   // Sends what an earlier visit of this page left in the queue, so the join

@@ -133,7 +133,7 @@ class IndexedDbStore {
   }
 }
 
-class MemoryStore {
+export class MemoryStore {
   constructor() {
     this.persistent = false;
     this.sessions = new Map();
