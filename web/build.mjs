@@ -37,7 +37,7 @@ const PYODIDE_FILES = [
 const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.json', '.wasm', '.svg']);
 
 // A precompressed file is kept only when it saves at least this share of the
-// original size; smaller savings are not worth a second copy on disk.
+// original size. Smaller savings are not worth a second copy on disk.
 const MIN_SAVING = 0.05;
 
 function parseArgs(argv) {
@@ -141,8 +141,8 @@ async function main() {
   const outDir = path.resolve(args.out);
 
   // Remove the previous output so stale hashed bundles do not pile up. Only
-  // the paths this script writes are removed: with CMake the output folder
-  // is also the binary folder of web/, which holds CMake's own files.
+  // the paths this script writes are removed, because with CMake the output
+  // folder is also the binary folder of web/, which contains CMake's files.
   for (const name of ['assets', 'pyodide', 'exam.html']) {
     await fs.rm(path.join(outDir, name), { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ import {
 const settings = readSettings();
 const skip = settings.missing ? `set ${settings.missing.join(', ')} to run the browser tests` : false;
 
-// Session token and id of the exam session, taken from the first join answer.
+// Session token and id of the exam session, taken from the first join response.
 let joined = null;
 
 async function serverState(baseUrl, token) {

@@ -71,10 +71,10 @@ export async function launchBrowser() {
 }
 
 // Console errors that are expected and harmless:
-// - Chromium's contenteditable editing, when text is typed over a selection,
-//   tries to keep the replaced token's colour as a style attribute; the CSP
-//   blocks it and CodeMirror redraws the line from its own state;
-// - a resource that failed while the test had the browser offline.
+// - When text is typed over a selection, Chromium's contenteditable editing
+//   tries to keep the replaced token's colour as a style attribute. The CSP
+//   blocks it, and CodeMirror redraws the line from its own state.
+// - A resource failed to load while the test had the browser offline.
 const EXPECTED_CONSOLE_ERRORS = [/^Applying inline style violates/, /^Failed to load resource: net::ERR_INTERNET_DISCONNECTED/];
 
 // Collects page errors and unexpected console errors so a test can assert
@@ -91,7 +91,7 @@ export function watchPage(page) {
   return problems;
 }
 
-// Opens the invite link and resolves to the join answer once the editors show.
+// Opens the invite link and resolves to the join response once the editors show.
 export async function openExam(page, inviteUrl) {
   const joinResponse = page.waitForResponse(
     (response) => response.url().endsWith('/api/student/join') && response.request().method() === 'POST',
@@ -161,8 +161,8 @@ export async function examctlJson(settings, args) {
   return JSON.parse(stdout);
 }
 
-// Returns the events of one exam session from an `examctl events pull`
-// answer, in seq order. The answer may be an array or {events: [...]}, and
+// Returns the events of one exam session from the output of `examctl events
+// pull`, in seq order. The output may be an array or {events: [...]}, and
 // each item either the event itself or {session_id, seq, payload|event}.
 export function eventsOfSession(pulled, sessionId) {
   const items = Array.isArray(pulled) ? pulled : (pulled.events ?? pulled.items ?? []);

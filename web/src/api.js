@@ -1,7 +1,7 @@
 // Client of examd's student API (docs/api.md, "Student API").
 
-// An HTTP answer other than 2xx. `status` is the HTTP status, `code` and
-// `message` come from the server's error body when it sent one.
+// An HTTP response other than 2xx. `status` is the HTTP status, and `code`
+// and `message` come from the server's error body when it sent one.
 export class ApiError extends Error {
   constructor(status, code, message, body) {
     super(message);
@@ -12,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-// A request that got no HTTP answer at all: the network is down or the
+// A request that got no HTTP response at all: the network is down or the
 // server is unreachable.
 export class NetworkError extends Error {
   constructor(cause) {
@@ -73,7 +73,7 @@ export async function join(invite) {
 }
 
 // Sends a batch of events (POST /api/student/events) and returns the
-// acknowledgement {acked_seq, missing, conflicts, submitted}. A 409 answer
+// acknowledgement {acked_seq, missing, conflicts, submitted}. A 409 response
 // carries the same body with the conflicting seqs, so it is returned too.
 export async function sendEvents(token, events) {
   const { response, payload } = await request('/api/student/events', {
@@ -88,7 +88,7 @@ export async function sendEvents(token, events) {
 }
 
 // Returns the exam session's current state (GET /api/student/state): the
-// join answer without the session token.
+// join response without the session token.
 export async function getState(token) {
   const { response, payload } = await request('/api/student/state', { token });
   if (!response.ok || !payload) {

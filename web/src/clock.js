@@ -1,5 +1,5 @@
 // The server's clock as seen from this page. The offset is measured once per
-// answer that carries `server_time`, so a wrong device clock does not move the
+// response that carries `server_time`, so a wrong device clock does not move the
 // deadline.
 
 export class ServerClock {

@@ -16,8 +16,8 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { python } from '@codemirror/lang-python';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
 
-// examd stores at most 256 KiB of text per event, and a snapshot holds a
-// whole question, so the editor rejects changes that would make the text
+// examd stores at most 256 KiB of text per event, and a snapshot contains a
+// whole answer, so the editor rejects changes that would make the text
 // larger than this many UTF-8 bytes.
 const MAX_TEXT_BYTES = 200 * 1024;
 
@@ -35,19 +35,29 @@ function utf8Bytes(doc) {
   return bytes;
 }
 
-// Creates an editor in `parent`.
-//   onChange(transaction) is called for every transaction that changes the document;
-//   onRun() is called on Ctrl+Enter or Cmd+Enter;
-//   onTooLarge() is called when a change was rejected for its size.
+// Creates an editor in `parent`. Callbacks:
+// - onChange(transaction) for every transaction that changes the document.
+// - onRun(mode) with 'run' on Ctrl+Enter or Cmd+Enter, and with 'check' on
+//   Ctrl+Shift+Enter or Cmd+Shift+Enter.
+// - onTooLarge() when a change was rejected for its size.
 export function createEditor({ parent, doc, nonce, label, onChange, onRun, onTooLarge }) {
   const editable = new Compartment();
 
+  // Ahead of the default keymap, which binds Mod-Enter to insertBlankLine.
   const runKeymap = keymap.of([
     {
       key: 'Mod-Enter',
       preventDefault: true,
       run: () => {
-        onRun();
+        onRun('run');
+        return true;
+      },
+    },
+    {
+      key: 'Shift-Mod-Enter',
+      preventDefault: true,
+      run: () => {
+        onRun('check');
         return true;
       },
     },

@@ -20,8 +20,8 @@ const STARTUP_FLUSH_MS = 5000;
 // How long Submit waits for the server to acknowledge the submit event before
 // it shows the submitted screen with a "not yet uploaded" note.
 const SUBMIT_FLUSH_MS = 15000;
-// How often the page asks the server for the exam session's state (deadline
-// changes, a submit from another device) and retries joining while offline.
+// How often the page requests the exam session's state (deadline changes, a
+// submit from another device), and how soon it retries while offline.
 const STATE_REFRESH_MS = 60000;
 const REJOIN_RETRY_MS = 5000;
 // The timer turns to a warning colour when less than this is left.
@@ -131,7 +131,7 @@ class ExamPage {
   }
 
   // Sends what an earlier visit of this page left in the queue, so the join
-  // answer (and its texts) already includes it.
+  // response (and its texts) already includes it.
   async flushEarlierVisit() {
     const { nextSeq } = await this.store.getProgress(this.record.sessionId);
     const earlier = new Recorder({
@@ -201,8 +201,8 @@ class ExamPage {
     const sameSession = this.record?.sessionId === session.id;
     const localLastSeq = sameSession ? progress.nextSeq - 1 : 0;
 
-    // The local record wins when it holds every event the server has (and
-    // perhaps more that are still queued); otherwise the student worked
+    // The local record wins when it contains every event the server has, and
+    // perhaps more that are still queued. Otherwise the student worked
     // elsewhere since, and the server's replayed texts are newer.
     let texts;
     let nextSeq;
@@ -533,8 +533,8 @@ class ExamPage {
     }
   }
 
-  // Submits the exam: asks for confirmation when `confirm`, records a
-  // snapshot of every question and the submit event, and waits for upload.
+  // Submits the exam. Requests confirmation when `confirm` is true, records
+  // a snapshot of every question and the submit event, and waits for upload.
   async submit(confirm) {
     if (this.submitted || this.submitting) {
       return;

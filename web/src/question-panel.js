@@ -4,7 +4,7 @@
 import { createEditor } from './editor.js';
 import { renderMarkdown } from './markdown.js';
 
-// The output pane keeps at most this many characters; older output is cut so
+// The output pane keeps at most this many characters. Older output is cut, so
 // a program that prints without end cannot exhaust the page's memory.
 const MAX_OUTPUT_CHARS = 200000;
 
@@ -59,7 +59,7 @@ export class QuestionPanel {
       nonce,
       label: `Code editor for question ${number}`,
       onChange: (transaction) => handlers.onChange(this, transaction),
-      onRun: () => handlers.onRun(this, 'run'),
+      onRun: (mode) => handlers.onRun(this, mode),
       onTooLarge: () => {
         this.runState.textContent = 'That change was not made: an answer can be at most 200 KiB.';
       },
@@ -69,6 +69,10 @@ export class QuestionPanel {
     this.checkButton = this.panel.querySelector('[data-action="check"]');
     this.stopButton = this.panel.querySelector('[data-action="stop"]');
     this.runState = this.panel.querySelector('.run-state');
+    if (/Mac|iPhone|iPad/.test(navigator.platform)) {
+      const hint = this.panel.querySelector('.shortcut-hint');
+      hint.textContent = hint.textContent.replaceAll('Ctrl+', '⌘');
+    }
     this.runButton.addEventListener('click', () => handlers.onRun(this, 'run'));
     this.checkButton.addEventListener('click', () => handlers.onRun(this, 'check'));
     this.stopButton.addEventListener('click', () => handlers.onStop(this));

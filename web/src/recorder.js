@@ -4,14 +4,15 @@
 //
 // Seqs are allocated synchronously by emit(), from the session's next seq with
 // no gaps. Local writes are opened in emit order, so the queue in IndexedDB
-// always holds an unbroken run of seqs above the acknowledged one. Events leave the queue only when an answer's acked_seq covers them (or
-// the server reports their seq as a conflict, which it has recorded).
+// always contains an unbroken run of seqs above the acknowledged one. Events
+// leave the queue only when a response's acked_seq covers them, or when the
+// server reports their seq as a conflict, which it has recorded.
 
 import { ApiError, NetworkError, sendEvents } from './api.js';
 
 const BATCH_SIZE = 200;
-// examd accepts at most 1 MiB per request; batches stay below this many
-// bytes of JSON so a run of large snapshots is split over several requests.
+// examd accepts at most 1 MiB per request. Batches stay below this many bytes
+// of JSON, so a run of large snapshots is split over several requests.
 const BATCH_MAX_BYTES = 900 * 1024;
 const SEND_INTERVAL_MS = 1000;
 const BACKOFF_BASE_MS = 1000;
@@ -33,8 +34,8 @@ function limitBytes(events) {
 
 export class Recorder {
   // `onStatus(state, detail)` is called with state 'saved', 'saving',
-  // 'offline' or 'error'. `onServerSubmitted()` is called when an answer
-  // says the exam session is already submitted.
+  // 'offline' or 'error'. `onServerSubmitted()` is called when a response
+  // reports the exam session as submitted.
   constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted }) {
     this.store = store;
     this.sessionId = sessionId;
@@ -44,7 +45,7 @@ export class Recorder {
     this.onServerSubmitted = onServerSubmitted ?? (() => {});
 
     this.ackedSeq = nextSeq - 1;
-    this.held = [];
+    this.unwritten = [];
     this.pendingWrites = 0;
     this.closed = false;
     this.stopped = true;
@@ -62,7 +63,7 @@ export class Recorder {
   // The IndexedDB transaction is opened before emit() returns, because
   // IndexedDB runs write transactions in the order they were opened: a tab
   // closed right after typing keeps everything typed. A field whose value is
-  // a promise (a hash still being computed) holds back this event and the
+  // a promise (a hash still being computed) delays this event and the
   // ones after it until the promise settles, so the queue never has a gap.
   emit(type, fields = {}, text = undefined) {
     if (this.closed) {
@@ -73,17 +74,17 @@ export class Recorder {
     if (type === 'submit') {
       this.closed = true;
     }
-    this.held.push({ event, text, waiting: false });
+    this.unwritten.push({ event, text, waiting: false });
     this.report();
-    this.releaseHeld();
+    this.writeUnwritten();
     return event;
   }
 
-  // Writes held events in seq order up to the first one still waiting for a
-  // promise-valued field.
-  releaseHeld() {
-    while (this.held.length > 0) {
-      const item = this.held[0];
+  // Writes unwritten events in seq order up to the first one still waiting
+  // for a promise-valued field.
+  writeUnwritten() {
+    while (this.unwritten.length > 0) {
+      const item = this.unwritten[0];
       const pending = Object.entries(item.event).filter(([, value]) => value instanceof Promise);
       if (pending.length > 0) {
         if (!item.waiting) {
@@ -100,11 +101,11 @@ export class Recorder {
                 delete item.event[key];
               }
             })
-            .then(() => this.releaseHeld());
+            .then(() => this.writeUnwritten());
         }
         return;
       }
-      this.held.shift();
+      this.unwritten.shift();
       this.write(item.event, item.text);
     }
   }
@@ -128,7 +129,7 @@ export class Recorder {
 
   // Resolves when every emitted event has been written to the local queue.
   async drain() {
-    while (this.held.length > 0 || this.pendingWrites > 0) {
+    while (this.unwritten.length > 0 || this.pendingWrites > 0) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -256,7 +257,7 @@ export class Recorder {
         return;
       }
     }
-    if (queued === 0 && this.pendingWrites === 0 && this.held.length === 0) {
+    if (queued === 0 && this.pendingWrites === 0 && this.unwritten.length === 0) {
       this.setState('saved');
     } else {
       this.setState('saving');

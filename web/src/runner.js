@@ -1,5 +1,5 @@
 // Page side of the Python worker: starts it, runs programs, streams their
-// output, answers input() and stops them.
+// output, passes lines to input() and stops programs.
 
 /* global __WORKER_URL__ */
 const WORKER_URL = __WORKER_URL__;
