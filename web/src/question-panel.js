@@ -45,10 +45,16 @@ export class QuestionPanel {
     this.panel.hidden = true;
     panels.append(this.panel);
 
+    // A prompt that opens with its own heading keeps it; others get the
+    // question's title.
     const prompt = this.panel.querySelector('.prompt');
-    const heading = document.createElement('h2');
-    heading.textContent = `${number}. ${question.title ?? question.key}`;
-    prompt.append(heading, renderMarkdown(question.prompt_md));
+    const rendered = renderMarkdown(question.prompt_md);
+    if (!/^H[1-6]$/.test(rendered.firstElementChild?.tagName ?? '')) {
+      const heading = document.createElement('h1');
+      heading.textContent = question.title ?? question.key;
+      prompt.append(heading);
+    }
+    prompt.append(rendered);
 
     const editorLabel = this.panel.querySelector('.editor-label');
     editorLabel.id = `editor-label-${number}`;
