@@ -302,6 +302,7 @@ class ExamPage {
           this.showSubmitted('This exam was already submitted.');
         }
       },
+      onConflict: () => this.onConflict(),
     });
 
     const handlers = {
@@ -370,6 +371,26 @@ class ExamPage {
         }
       }
     });
+  }
+
+  // Another browser or device records events of the same exam session, and
+  // the server kept its events. This page's texts no longer match the
+  // server's, so it stops recording and drops its local record: the next
+  // visit restores the server's texts.
+  async onConflict() {
+    this.recorder.closed = true;
+    this.recorder.stop();
+    for (const panel of this.panels) {
+      panel.editor.freeze();
+      panel.setRunState('closed');
+    }
+    ui.submitButton.disabled = true;
+    this.showNotice(
+      'Your exam is open somewhere else',
+      'Some of your latest changes clash with changes made in another browser or on another device, and the server kept the other ones. Close the exam everywhere else, then reload this page.',
+      () => location.reload(),
+    );
+    await this.store.resetProgress(this.record.sessionId, 1, {}, 0);
   }
 
   onEdit(panel, transaction) {
@@ -607,6 +628,7 @@ class ExamPage {
     ui.noticeText.textContent = text;
     ui.notice.hidden = false;
     ui.noticeRetry.hidden = retry === null;
+    ui.noticeRetry.textContent = this.recorder ? 'Reload' : 'Try again';
     ui.noticeRetry.onclick = retry;
     if (!this.record?.exam) {
       ui.title.textContent = 'Exam';

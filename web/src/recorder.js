@@ -35,14 +35,16 @@ function limitBytes(events) {
 export class Recorder {
   // `onStatus(state, detail)` is called with state 'saved', 'saving',
   // 'offline' or 'error'. `onServerSubmitted()` is called when a response
-  // reports the exam session as submitted.
-  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted }) {
+  // reports the exam session as submitted, `onConflict(seqs)` when the server
+  // already stored other events under these seqs.
+  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted, onConflict }) {
     this.store = store;
     this.sessionId = sessionId;
     this.token = token;
     this.nextSeq = nextSeq;
     this.onStatus = onStatus ?? (() => {});
     this.onServerSubmitted = onServerSubmitted ?? (() => {});
+    this.onConflict = onConflict ?? (() => {});
 
     this.ackedSeq = nextSeq - 1;
     this.unwritten = [];
@@ -237,6 +239,7 @@ export class Recorder {
       // recorded the conflict; resending cannot change that.
       this.conflicts.push(...conflicts);
       console.warn('events in conflict with stored ones:', conflicts);
+      this.onConflict(conflicts);
     }
     this.ackedSeq = Math.max(this.ackedSeq, answer.acked_seq);
     await this.store.deleteEvents(this.sessionId, answer.acked_seq, conflicts);
