@@ -38,6 +38,7 @@ struct SimilarityArguments {
   std::uintmax_t max_file_kib = sim::LoadOptions{}.max_file_bytes / 1024;
   std::string language = "python";
   bool no_progress = false;
+  bool verbose = false;
 };
 
 // A progress bar on stderr, drawn only when stderr is a terminal and the run
@@ -177,7 +178,8 @@ int RunSimilarity(const SimilarityArguments& args) {
     return Fail(loaded.error());
   }
   exam::Result<sim::SimilarityReport> report =
-      sim::AnalyzeSimilarity(std::move(loaded->submissions), options, {&progress, nullptr});
+      sim::AnalyzeSimilarity(std::move(loaded->submissions), options,
+                             {&progress, args.verbose ? &exam::StderrJsonLogSink() : nullptr});
   progress.Finish();
   if (!report) {
     return Fail(report.error());
@@ -263,6 +265,8 @@ void AddSimilarityCommand(CLI::App& app, GlobalOptions&, CommandRegistry& regist
   command->add_option("--language", args->language, "Language of the submissions: python")
       ->capture_default_str();
   command->add_flag("--no-progress", args->no_progress, "Never draw a progress bar on stderr");
+  command->add_flag("--verbose", args->verbose,
+                    "Log the figures of the analysis (pairs, timings) to stderr as JSON lines");
   registry.Add(command, [args] { return RunSimilarity(*args); });
 }
 

@@ -5,10 +5,11 @@
 // prepared_submission.cc (base code), fingerprint_index.cc (common code and
 // candidates), tiling.cc (alignment).
 //
-// Threads: preparation and alignment are split by submission over a pool of
-// std::thread workers. Alignment of submission i covers its candidates
-// j > i, so every pair is aligned once; work is handed out one submission at
-// a time because the early submissions have more partners.
+// Threads: preparation, candidate selection and alignment are split by
+// submission over a pool of std::thread workers, handed out one submission
+// at a time because submissions differ in size and in partners. The pairs to
+// align are grouped by their left submission, whose k-gram table is built
+// once for the group.
 #include "exam/similarity/analysis.h"
 
 #include <fmt/format.h>
@@ -80,8 +81,10 @@ class ProgressCounter {
     }
   }
 
-  void Tick() {
-    const std::size_t done = done_.fetch_add(1) + 1;
+  void Tick() { Advance(1); }
+
+  void Advance(std::size_t units) {
+    const std::size_t done = done_.fetch_add(units) + units;
     if (observer_ != nullptr) {
       observer_->Update(stage_, done, total_);
     }
@@ -117,6 +120,63 @@ PairResult ScorePair(uint32_t left, uint32_t right, const PreparedSubmission& a,
   const double compared = a_summary.compared_tokens + b_summary.compared_tokens;
   pair.similarity = compared > 0 ? 2.0 * pair.matched_tokens / compared : 0.0;
   return pair;
+}
+
+// Every submission's best candidates by estimate are aligned, so each
+// student's closest matches get exact fragments however much code the class
+// shares, and the cost stays at most kAlignedPartners alignments per
+// submission. 32 exceeds any group that copied together in a course; the
+// members of a larger group are still joined into one cluster through the
+// pairs that are aligned.
+constexpr std::size_t kAlignedPartners = 32;
+
+// Returns the pairs to align as (left << 32 | right) with left < right,
+// sorted and unique, and counts all candidate pairs into `candidates`.
+std::vector<uint64_t> SelectPairsToAlign(const FingerprintIndex& index,
+                                         const std::vector<bool>& compared, unsigned workers,
+                                         uint64_t& candidates) {
+  const std::size_t n = compared.size();
+  std::vector<std::vector<uint64_t>> selected(workers);
+  std::vector<std::vector<double>> weights(workers, std::vector<double>(n, 0.0));
+  std::vector<std::vector<FingerprintIndex::Partner>> partners(workers);
+  std::atomic<uint64_t> directed{0};
+
+  internal::ParallelFor(n, workers, [&](std::size_t i, unsigned worker) {
+    if (!compared[i]) {
+      return;
+    }
+    std::vector<FingerprintIndex::Partner>& list = partners[worker];
+    list.clear();
+    index.FindPartners(static_cast<uint32_t>(i), weights[worker], list);
+    directed += list.size();
+
+    const double own = index.TotalWeight(static_cast<uint32_t>(i));
+    const auto estimate = [&](const FingerprintIndex::Partner& partner) {
+      const double other = index.TotalWeight(partner.submission);
+      return partner.shared / std::max(1e-9, std::min(own, other));
+    };
+    const std::size_t kept = std::min(list.size(), kAlignedPartners);
+    std::partial_sort(list.begin(), list.begin() + kept, list.end(),
+                      [&](const auto& a, const auto& b) {
+                        const double ea = estimate(a);
+                        const double eb = estimate(b);
+                        return ea != eb ? ea > eb : a.submission < b.submission;
+                      });
+    for (std::size_t p = 0; p < kept; ++p) {
+      const uint64_t low = std::min<uint64_t>(i, list[p].submission);
+      const uint64_t high = std::max<uint64_t>(i, list[p].submission);
+      selected[worker].push_back(low << 32 | high);
+    }
+  });
+
+  candidates = directed.load() / 2;
+  std::vector<uint64_t> pairs;
+  for (std::vector<uint64_t>& part : selected) {
+    pairs.insert(pairs.end(), part.begin(), part.end());
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  return pairs;
 }
 
 Status CheckLabels(const std::vector<Submission>& submissions) {
@@ -195,43 +255,41 @@ Result<SimilarityReport> AnalyzeSimilarity(std::vector<Submission> submissions,
     }
   }
 
-  // Stage 3: candidates from shared fingerprints, each aligned by tiling.
+  // Stage 3: candidates from shared fingerprints; the promising ones are
+  // aligned by tiling.
   const FingerprintIndex index(prepared, compared);
+  const std::vector<uint64_t> to_align =
+      SelectPairsToAlign(index, compared, workers, report.candidate_pairs);
+  report.aligned_pairs = to_align.size();
   std::vector<std::vector<PairResult>> found(workers);
-  std::atomic<uint64_t> candidates{0};
   {
-    struct Scratch {
-      Tiler tiler;
-      std::vector<uint32_t> counts;
-      std::vector<uint32_t> partners;
-    };
-    std::vector<Scratch> scratch(workers);
-    for (Scratch& s : scratch) {
-      s.counts.assign(n, 0);
-    }
-    ProgressCounter progress(hooks.progress, "comparing pairs", n);
-    internal::ParallelFor(n, workers, [&](std::size_t i, unsigned worker) {
-      Scratch& s = scratch[worker];
-      s.partners.clear();
-      if (compared[i]) {
-        index.FindPartners(static_cast<uint32_t>(i), s.counts, s.partners);
+    // Pairs are sorted by left submission; each group shares one KgramTable.
+    std::vector<std::size_t> group_starts;
+    for (std::size_t p = 0; p < to_align.size(); ++p) {
+      if (p == 0 || (to_align[p] >> 32) != (to_align[p - 1] >> 32)) {
+        group_starts.push_back(p);
       }
-      if (!s.partners.empty()) {
-        candidates += s.partners.size();
-        const KgramTable table(prepared[i].hashes);
-        for (uint32_t j : s.partners) {
-          std::vector<Tile> tiles = s.tiler.Run(prepared[i].View(), table, prepared[j].View(), k);
-          if (!tiles.empty()) {
-            found[worker].push_back(ScorePair(static_cast<uint32_t>(i), j, prepared[i], prepared[j],
-                                              report.summaries[i], report.summaries[j],
-                                              std::move(tiles)));
-          }
+    }
+    group_starts.push_back(to_align.size());
+
+    std::vector<Tiler> tilers(workers);
+    ProgressCounter progress(hooks.progress, "comparing pairs", to_align.size());
+    internal::ParallelFor(group_starts.size() - 1, workers, [&](std::size_t g, unsigned worker) {
+      const auto left = static_cast<uint32_t>(to_align[group_starts[g]] >> 32);
+      const KgramTable table(prepared[left].hashes);
+      for (std::size_t p = group_starts[g]; p < group_starts[g + 1]; ++p) {
+        const auto right = static_cast<uint32_t>(to_align[p] & 0xFFFFFFFFu);
+        std::vector<Tile> tiles =
+            tilers[worker].Run(prepared[left].View(), table, prepared[right].View(), k);
+        if (!tiles.empty()) {
+          found[worker].push_back(ScorePair(left, right, prepared[left], prepared[right],
+                                            report.summaries[left], report.summaries[right],
+                                            std::move(tiles)));
         }
       }
-      progress.Tick();
+      progress.Advance(group_starts[g + 1] - group_starts[g]);
     });
   }
-  report.candidate_pairs = candidates.load();
   prepared.clear();
   prepared.shrink_to_fit();
 
@@ -260,6 +318,7 @@ Result<SimilarityReport> AnalyzeSimilarity(std::vector<Submission> submissions,
     hooks.log->Write(LogLevel::kInfo, "similarity analysis finished",
                      {{"submissions", std::to_string(n)},
                       {"candidate_pairs", std::to_string(report.candidate_pairs)},
+                      {"aligned_pairs", std::to_string(report.aligned_pairs)},
                       {"pairs_with_fragments", std::to_string(report.pairs.size())},
                       {"common_fingerprints", std::to_string(common.size())},
                       {"threads", std::to_string(workers)},

@@ -10,13 +10,24 @@
 //
 // Two limits keep this near-linear in the total size of the submissions:
 // - Fingerprints found in more than max_share of the submissions (default
-//   0.2) are code that the task itself dictates or that the course taught. Their
+//   0.5) are code that the task itself dictates or that the course taught. Their
 //   tokens are masked like base code, so they neither propose pairs nor count
 //   as matches. Never fewer than 4 submissions are needed for this, so three
 //   students who copied from each other in a class of ten are still reported.
-// - A posting list longer than kMaxFanout proposes no pairs, because its cost
-//   grows with the square of its length. In a large course that is code shared
-//   by many students, which is weak evidence that a pair copied.
+// - A posting list longer than kFullyCounted is sampled: it is counted with
+//   probability kFullyCounted / p and then weighs p / kFullyCounted. Counting
+//   pairs costs p^2 per list of p submissions, so without sampling a list
+//   that every student shares would make candidate generation quadratic.
+//   The shared count of a pair stays an unbiased estimate.
+//
+// Aligning every candidate is still quadratic when all students share some
+// code, as they do on one small task. So each candidate gets an estimate and
+// only each submission's most promising candidates are aligned (see
+// kAlignedPartners in analysis.cc). The estimate weighs each shared
+// fingerprint by its rarity, log(1 + n / p) for a fingerprint in p of n
+// submissions, over the same sum for the smaller submission: a copy shares
+// the rare fingerprints of its source, while independent solutions of one
+// task mostly share the frequent ones.
 #include "fingerprint_index.h"
 
 #include <algorithm>
@@ -55,6 +66,26 @@ std::vector<Entry> SortedEntries(const std::vector<PreparedSubmission>& prepared
   return entries;
 }
 
+// Returns the sampling weight of a posting list of `size` submissions: 1
+// when it is short, else 0 or size / kFullyCounted, chosen by the fingerprint
+// hash so that runs are reproducible. Hashes are uniform, so their top bits
+// are a fair draw.
+double SampleWeight(uint64_t hash, std::size_t size) {
+  constexpr uint32_t kFull = FingerprintIndex::kFullyCounted;
+  if (size <= kFull) {
+    return 1.0;
+  }
+  const double probability = static_cast<double>(kFull) / static_cast<double>(size);
+  const double draw = static_cast<double>(hash >> 11) / static_cast<double>(1ULL << 53);
+  return draw < probability ? 1.0 / probability : 0.0;
+}
+
+// Returns the rarity weight of a fingerprint found in `size` of `total`
+// submissions: its inverse document frequency, log(1 + total / size).
+double Rarity(std::size_t size, double total) {
+  return std::log1p(total / static_cast<double>(size));
+}
+
 }  // namespace
 
 std::unordered_set<uint64_t> FindCommonHashes(const std::vector<PreparedSubmission>& prepared,
@@ -79,17 +110,23 @@ std::unordered_set<uint64_t> FindCommonHashes(const std::vector<PreparedSubmissi
 
 FingerprintIndex::FingerprintIndex(const std::vector<PreparedSubmission>& prepared,
                                    const std::vector<bool>& include)
-    : lists_of_submission_(prepared.size()) {
+    : lists_of_submission_(prepared.size()), total_weight_(prepared.size(), 0.0) {
   const std::vector<Entry> entries = SortedEntries(prepared, &include);
+  const auto indexed = static_cast<double>(std::count(include.begin(), include.end(), true));
   submissions_.reserve(entries.size());
   for (std::size_t begin = 0; begin < entries.size();) {
     std::size_t end = begin;
     while (end < entries.size() && entries[end].hash == entries[begin].hash) {
       ++end;
     }
+    const double rarity = Rarity(end - begin, indexed);
+    for (std::size_t e = begin; e < end; ++e) {
+      total_weight_[entries[e].submission] += rarity;
+    }
     if (end - begin >= 2) {
       const auto list = static_cast<uint32_t>(offsets_.size());
       offsets_.push_back(static_cast<uint32_t>(submissions_.size()));
+      list_weights_.push_back(rarity * SampleWeight(entries[begin].hash, end - begin));
       for (std::size_t e = begin; e < end; ++e) {
         submissions_.push_back(entries[e].submission);
         lists_of_submission_[entries[e].submission].push_back(list);
@@ -100,26 +137,28 @@ FingerprintIndex::FingerprintIndex(const std::vector<PreparedSubmission>& prepar
   offsets_.push_back(static_cast<uint32_t>(submissions_.size()));
 }
 
-void FingerprintIndex::FindPartners(uint32_t submission, std::vector<uint32_t>& counts,
-                                    std::vector<uint32_t>& partners) const {
-  const std::size_t first_new = partners.size();
+void FingerprintIndex::FindPartners(uint32_t submission, std::vector<double>& weights,
+                                    std::vector<Partner>& partners) const {
+  std::vector<uint32_t> found;
   for (uint32_t list : lists_of_submission_[submission]) {
-    const uint32_t begin = offsets_[list];
-    const uint32_t end = offsets_[list + 1];
-    if (end - begin > kMaxFanout) {
+    const double weight = list_weights_[list];
+    if (weight == 0.0) {
       continue;
     }
-    // Lists are ascending, so the partners after `submission` are a suffix.
-    const auto* first =
-        std::upper_bound(submissions_.data() + begin, submissions_.data() + end, submission);
-    for (const uint32_t* other = first; other != submissions_.data() + end; ++other) {
-      if (counts[*other]++ == 0) {
-        partners.push_back(*other);
+    for (uint32_t e = offsets_[list]; e < offsets_[list + 1]; ++e) {
+      const uint32_t other = submissions_[e];
+      if (other == submission) {
+        continue;
       }
+      if (weights[other] == 0.0) {
+        found.push_back(other);
+      }
+      weights[other] += weight;
     }
   }
-  for (std::size_t i = first_new; i < partners.size(); ++i) {
-    counts[partners[i]] = 0;
+  for (uint32_t other : found) {
+    partners.push_back({other, weights[other]});
+    weights[other] = 0.0;
   }
 }
 

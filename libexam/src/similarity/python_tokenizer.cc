@@ -70,9 +70,12 @@ class KindTable {
       builtin_kinds_.emplace(builtin, Add(builtin));
     }
     for (std::string_view op : kOperators) {
-      Add(op);
+      operator_kinds_.push_back(Add(op));
     }
   }
+
+  // Returns the kind of kOperators[index].
+  uint32_t OperatorKind(std::size_t index) const { return operator_kinds_[index]; }
 
   // Returns the kind of a keyword or an operator, or kName when `text` is neither.
   uint32_t Lookup(std::string_view text) const {
@@ -104,6 +107,7 @@ class KindTable {
   std::vector<std::string_view> names_;
   std::unordered_map<std::string_view, uint32_t> kinds_;
   std::unordered_map<std::string_view, uint32_t> builtin_kinds_;
+  std::vector<uint32_t> operator_kinds_;
 };
 
 const KindTable& Kinds() {
@@ -479,8 +483,10 @@ class Lexer {
 
   void ScanOperator() {
     const Position begin = Here();
-    for (std::string_view op : kOperators) {
-      if (text_.substr(pos_, op.size()) != op) {
+    const char c = Peek();
+    for (std::size_t index = 0; index < kOperators.size(); ++index) {
+      const std::string_view op = kOperators[index];
+      if (op[0] != c || text_.substr(pos_, op.size()) != op) {
         continue;
       }
       const char first = op[0];
@@ -495,7 +501,7 @@ class Lexer {
         --depth_;
       }
       Advance(op.size());
-      Emit(Kinds().Lookup(op), begin, Here());
+      Emit(Kinds().OperatorKind(index), begin, Here());
       return;
     }
 

@@ -266,12 +266,13 @@ void RenderHtml(const SimilarityReport& report, const RenderOptions& options, st
       << kStyle << "</style></head><body>\n<header id=\"top\"><h1>Similarity report</h1>";
   out << "<p class=\"evidence\"><strong>" << internal::kEvidenceNotice << "</strong></p>";
   out << fmt::format(
-      "<p>{} students: {} compared, {} too short or empty, {} with no readable file. {} "
-      "candidate pairs aligned, {} share code. Fragments shorter than {} tokens, starter code "
+      "<p>{} students: {} compared, {} too short or empty, {} with no readable file. {} pairs "
+      "share fingerprints, the {} most promising were aligned, {} share code. Fragments shorter "
+      "than {} tokens, starter code "
       "and code found in more than {:.0f}% of submissions are not counted.</p>",
       totals.students, totals.compared, totals.not_compared, totals.unreadable,
-      report.candidate_pairs, report.pairs.size(), report.options.min_match_tokens,
-      report.options.max_share * 100);
+      report.candidate_pairs, report.aligned_pairs, report.pairs.size(),
+      report.options.min_match_tokens, report.options.max_share * 100);
   out << "<p class=\"keys\">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous pair, "
          "<kbd>n</kbd>/<kbd>p</kbd> next/previous fragment, <kbd>t</kbd> top. Click a "
          "highlighted fragment to show its match.</p></header>\n";

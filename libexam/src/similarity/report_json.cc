@@ -97,6 +97,7 @@ void RenderJson(const SimilarityReport& report, const RenderOptions& options, st
                      {"not_compared", totals.not_compared},
                      {"unreadable", totals.unreadable},
                      {"candidate_pairs", report.candidate_pairs},
+                     {"aligned_pairs", report.aligned_pairs},
                      {"pairs_with_fragments", report.pairs.size()}}},
                    {"submissions", std::move(submissions)},
                    {"unreadable_students", report.unreadable_students},

@@ -39,10 +39,10 @@ std::string Fit(std::string_view text, std::size_t width) {
 void RenderText(const SimilarityReport& report, const RenderOptions& options, std::ostream& out) {
   const internal::ReportTotals totals = internal::CountTotals(report);
   out << fmt::format(
-      "{} students: {} compared, {} too short or empty, {} with no readable file. {} candidate "
-      "pairs aligned, {} share code.\n",
+      "{} students: {} compared, {} too short or empty, {} with no readable file.\n{} pairs "
+      "share fingerprints, the {} most promising were aligned, {} share code.\n",
       totals.students, totals.compared, totals.not_compared, totals.unreadable,
-      report.candidate_pairs, report.pairs.size());
+      report.candidate_pairs, report.aligned_pairs, report.pairs.size());
   out << internal::kEvidenceNotice << "\n\n";
 
   const std::size_t shown = internal::PairsToShow(report, options.top);
@@ -69,9 +69,13 @@ void RenderText(const SimilarityReport& report, const RenderOptions& options, st
                      report.clusters.size());
   for (std::size_t c = 0; c < report.clusters.size(); ++c) {
     const Cluster& cluster = report.clusters[c];
+    constexpr std::size_t kMaxNamesShown = 12;
     std::string members;
-    for (uint32_t member : cluster.members) {
-      members += (members.empty() ? "" : ", ") + Printable(report.submissions[member].student);
+    for (std::size_t m = 0; m < cluster.members.size() && m < kMaxNamesShown; ++m) {
+      members += (m == 0 ? "" : ", ") + Printable(report.submissions[cluster.members[m]].student);
+    }
+    if (cluster.members.size() > kMaxNamesShown) {
+      members += fmt::format(" and {} more", cluster.members.size() - kMaxNamesShown);
     }
     out << fmt::format("{:>4}. {} students, {} pairs, max {:.3f}: {}\n", c + 1,
                        cluster.members.size(), cluster.pairs, cluster.max_similarity, members);
