@@ -1,25 +1,31 @@
 // Module Web Worker that runs the student's Python in Pyodide.
 //
 // Messages from the page:
-//   {type: 'init', interrupt, stdinControl, stdinData}   SharedArrayBuffers, or null
+//   {type: 'init', interrupt, stdinControl, stdinData, output}
+//       SharedArrayBuffers (output: {control, data} of an output ring), or
+//       null when the page is not cross-origin isolated
 //   {type: 'run', id, mode: 'run'|'check', code, tests}
 // Messages to the page:
 //   {type: 'ready'} | {type: 'init-error', message}
-//   {type: 'output', id, stream: 'stdout'|'stderr', text}
+//   {type: 'output', id, stream: 'stdout'|'stderr', text}   only without an output ring
 //   {type: 'input-request', id}
 //   {type: 'done', id, status, passed, failed}
 //
 // Stop writes SIGINT (2) into the interrupt buffer, which Pyodide turns into
 // KeyboardInterrupt. input() posts 'input-request' and blocks on the stdin
-// control word with Atomics.wait until the page has written a line.
+// control word with Atomics.wait until the page has written a line. Output
+// goes through a shared ring buffer that the page drains (output-ring.js).
 
+import { RingWriter } from './output-ring.js';
 import { PYTHON_RUNNER } from './python-runner.js';
 
 /* global __PYODIDE_URL__ */
 const PYODIDE_URL = __PYODIDE_URL__;
 
-// Output is posted to the page in chunks at most this often while a program
-// prints, so a tight print loop cannot flood the page with messages.
+// Without an output ring, output is posted to the page in chunks at most
+// this often, so a tight print loop cannot flood the page with messages.
+// NOTE: this fallback holds back output written less than OUTPUT_FLUSH_MS
+// after the previous post until the next write or the end of the run.
 const OUTPUT_FLUSH_MS = 30;
 const OUTPUT_FLUSH_BYTES = 8192;
 
@@ -34,6 +40,7 @@ let interrupt = null;
 let stdinControl = null;
 let stdinData = null;
 let runId = null;
+let ring = null;
 
 const output = {
   stdout: { decoder: new TextDecoder(), text: '' },
@@ -54,6 +61,10 @@ function flushOutput() {
 
 function writer(stream) {
   return (bytes) => {
+    if (ring) {
+      ring.write(stream, bytes);
+      return bytes.length;
+    }
     const pending = output[stream];
     pending.text += pending.decoder.decode(bytes, { stream: true });
     if (pending.text.length >= OUTPUT_FLUSH_BYTES || performance.now() - output.lastFlush >= OUTPUT_FLUSH_MS) {
@@ -105,6 +116,9 @@ async function init(message) {
     stdinControl = new Int32Array(message.stdinControl);
     stdinData = new Uint8Array(message.stdinData);
   }
+  if (message.output) {
+    ring = new RingWriter(message.output, () => pyodide.checkInterrupt());
+  }
   pyodide.setStdout({ write: writer('stdout'), isatty: true });
   pyodide.setStderr({ write: writer('stderr'), isatty: true });
   // isatty false makes input() write its prompt to sys.stdout (a tty stdin
@@ -115,7 +129,7 @@ async function init(message) {
 
 function run(message) {
   runId = message.id;
-  output.lastFlush = performance.now();
+  output.lastFlush = -Infinity;
   if (interrupt) {
     interrupt[0] = 0;
   }

@@ -1,8 +1,13 @@
 // Page side of the Python worker: starts it, runs programs, streams their
 // output, passes lines to input() and stops programs.
 
+import { RingReader, createRingBuffers } from './output-ring.js';
+
 /* global __WORKER_URL__ */
 const WORKER_URL = __WORKER_URL__;
+
+// How often the page drains the output ring while a program runs.
+const OUTPUT_POLL_MS = 40;
 
 // How long Stop waits for KeyboardInterrupt to end the program before it
 // terminates the worker and starts a new one.
@@ -34,6 +39,8 @@ export class PythonRunner {
       this.interrupt = new Uint8Array(new SharedArrayBuffer(1));
       this.stdinControl = new Int32Array(new SharedArrayBuffer(8));
       this.stdinData = new Uint8Array(new SharedArrayBuffer(STDIN_BYTES));
+      this.outputBuffers = createRingBuffers();
+      this.outputRing = new RingReader(this.outputBuffers);
     }
     this.ready = new Promise((resolve, reject) => {
       this.worker.onmessage = (event) => {
@@ -63,6 +70,7 @@ export class PythonRunner {
       interrupt: this.interrupt?.buffer ?? null,
       stdinControl: this.stdinControl?.buffer ?? null,
       stdinData: this.stdinData?.buffer ?? null,
+      output: this.outputBuffers ?? null,
     });
     return this.ready;
   }
@@ -95,6 +103,10 @@ export class PythonRunner {
     }
     this.onState('running');
     run.startedAt = performance.now();
+    if (this.outputRing) {
+      this.outputRing.resetDecoders();
+      run.poll = setInterval(() => this.drainOutput(run), OUTPUT_POLL_MS);
+    }
     this.worker.postMessage({ type: 'run', id: run.id, mode, code, tests });
     return done;
   }
@@ -157,6 +169,12 @@ export class PythonRunner {
     this.start().catch(() => {});
   }
 
+  drainOutput(run) {
+    for (const { stream, text } of this.outputRing.drain()) {
+      run.callbacks.onOutput?.(text, stream);
+    }
+  }
+
   handle(message) {
     const run = this.current;
     if (!run || message.id !== run.id) {
@@ -165,8 +183,15 @@ export class PythonRunner {
     if (message.type === 'output') {
       run.callbacks.onOutput?.(message.text, message.stream);
     } else if (message.type === 'input-request') {
+      // The prompt is in the ring already: show it before the input line.
+      if (this.outputRing) {
+        this.drainOutput(run);
+      }
       run.callbacks.onInputRequest?.();
     } else if (message.type === 'done') {
+      if (this.outputRing) {
+        this.drainOutput(run);
+      }
       this.finish(message);
     }
   }
@@ -178,6 +203,7 @@ export class PythonRunner {
     }
     this.current = null;
     clearTimeout(run.stopTimer);
+    clearInterval(run.poll);
     if (note) {
       run.callbacks.onOutput?.(note, 'stderr');
     }
