@@ -101,6 +101,8 @@ test('offline typing is kept and uploaded later', { skip, timeout: 240000 }, asy
     const problems = watchPage(page);
     joined = await openExam(page, settings.inviteUrl);
     assert.equal(joined.exam.questions.length, 3, 'the e2e exam has three questions');
+    // Python loads in the background and would fail to load offline.
+    await waitForPython(page);
     await waitForSaved(page);
 
     await selectQuestion(page, 3);

@@ -102,21 +102,27 @@ export async function openExam(page, inviteUrl) {
   return answer;
 }
 
-// Waits until Python has loaded in the worker.
+// Waits until Python has loaded in the worker, and fails with the page's
+// message when it could not be loaded.
 export async function waitForPython(page) {
-  await page.waitForFunction(
+  const handle = await page.waitForFunction(
     () => {
-      const state = document.querySelector('.panel:not([hidden]) .run-state');
+      const states = [...document.querySelectorAll('.run-state')].map((state) => state.textContent);
+      const failed = states.find((text) => text.startsWith('Python could not be loaded'));
+      if (failed) {
+        return failed;
+      }
+      const loading = states.some((text) => text.startsWith('Loading Python'));
       const run = document.querySelector('.panel:not([hidden]) [data-action="run"]');
-      return run && !run.disabled && state && state.textContent !== 'Loading Python…';
+      return !loading && run && !run.disabled ? 'ready' : false;
     },
     null,
     { timeout: 120000 },
   );
-  // The run-state text is cleared when the worker reports ready.
-  await page.waitForFunction(() => ![...document.querySelectorAll('.run-state')].some((s) => /Loading/.test(s.textContent)), null, {
-    timeout: 120000,
-  });
+  const state = await handle.jsonValue();
+  if (state !== 'ready') {
+    throw new Error(`${state} (is the worker script served with a CSP that allows script-src 'self' 'wasm-unsafe-eval'?)`);
+  }
 }
 
 // Returns the text of question `number`'s editor (1-based), read from the
