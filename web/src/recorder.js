@@ -125,7 +125,9 @@ export class Recorder {
       })
       .finally(() => {
         this.pendingWrites -= 1;
-        this.schedule(0);
+        // New events wait for the next send, about a second away, so a
+        // student typing sends one request a second, not one per keystroke.
+        this.schedule(SEND_INTERVAL_MS);
       });
   }
 
