@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 namespace exam {
+namespace {
 
-bool IsValidUtf8(std::string_view text) {
+// Returns the offset of the first byte that starts an invalid UTF-8 sequence,
+// or npos when `text` is valid UTF-8.
+std::size_t FindInvalidUtf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
@@ -23,34 +26,62 @@ bool IsValidUtf8(std::string_view text) {
       length = 4;
       code_point = byte & 0x07;
     } else {
-      return false;
+      return i;
     }
     if (i + length > text.size()) {
-      return false;
+      return i;
     }
     for (int k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
       if ((next & 0xC0) != 0x80) {
-        return false;
+        return i;
       }
       code_point = (code_point << 6) | (next & 0x3F);
     }
     const unsigned minimum[] = {0, 0, 0x80, 0x800, 0x10000};
     if (code_point < minimum[length] || code_point > 0x10FFFF ||
         (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
+      return i;
     }
     i += length;
   }
-  return true;
+  return std::string_view::npos;
+}
+
+// Returns the 1-based line that contains `offset`, counting CRLF, LF and a
+// lone CR as line ends, as ParseCsv does.
+int LineAt(std::string_view text, std::size_t offset) {
+  int line = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
+      ++line;
+    }
+  }
+  return line;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) { return FindInvalidUtf8(text) == std::string_view::npos; }
+
+std::size_t CountCodePoints(std::string_view text) {
+  std::size_t count = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++count;
+    }
+  }
+  return count;
 }
 
 Result<std::vector<CsvRecord>> ParseCsv(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);
   }
-  if (!IsValidUtf8(text)) {
-    return InvalidArgument("the CSV file is not valid UTF-8; save it as UTF-8 and try again");
+  if (const std::size_t invalid = FindInvalidUtf8(text); invalid != std::string_view::npos) {
+    return InvalidArgument(fmt::format(
+        "line {}: the CSV file is not valid UTF-8; save it as UTF-8 and try again",
+        LineAt(text, invalid)));
   }
 
   std::vector<CsvRecord> records;

@@ -242,12 +242,17 @@ std::optional<EventType> EventTypeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-Result<Event> EventFromJson(const json& object, const std::set<std::string>* question_keys) {
+namespace {
+
+// Validates one event. Messages name it by `label` ("event", or "events[3]"
+// for the fourth event of a batch) and by its seq.
+Result<Event> ReadEvent(const json& object, const std::set<std::string>* question_keys,
+                        std::string_view label) {
   const std::string seq_text =
       object.is_object() && object.contains("seq") ? object["seq"].dump() : "?";
-  EventChecker check(object, fmt::format("event (seq {})", seq_text));
+  EventChecker check(object, fmt::format("{} (seq {})", label, seq_text));
   if (!object.is_object()) {
-    return InvalidArgument(fmt::format("each event must be a JSON object, got {}",
+    return InvalidArgument(fmt::format("{} must be a JSON object, got {}", label,
                                        object.dump(-1, ' ', false, json::error_handler_t::replace)
                                            .substr(0, 60)));
   }
@@ -282,6 +287,12 @@ Result<Event> EventFromJson(const json& object, const std::set<std::string>* que
   return event;
 }
 
+}  // namespace
+
+Result<Event> EventFromJson(const json& object, const std::set<std::string>* question_keys) {
+  return ReadEvent(object, question_keys, "event");
+}
+
 Result<std::vector<Event>> ParseEventBatch(std::string_view body,
                                            const std::set<std::string>* question_keys) {
   if (body.size() > kMaxEventBatchBytes) {
@@ -310,14 +321,15 @@ Result<std::vector<Event>> ParseEventBatch(std::string_view body,
   std::vector<Event> events;
   events.reserve(items.size());
   std::set<std::int64_t> seen;
-  for (const json& item : items) {
-    auto event = EventFromJson(item, question_keys);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto event = ReadEvent(items[i], question_keys, fmt::format("events[{}]", i));
     if (!event) {
       return event.error();
     }
     if (!seen.insert(event->seq).second) {
-      return InvalidArgument(
-          fmt::format("seq {} appears twice in one batch; each event has its own seq", event->seq));
+      return InvalidArgument(fmt::format(
+          "events[{}]: seq {} appears twice in one batch; each event has its own seq", i,
+          event->seq));
     }
     events.push_back(std::move(*event));
   }

@@ -105,10 +105,11 @@ Status ValidateQuestion(const QuestionSpec& question) {
       return InvalidArgument(fmt::format("{}: the file contains a NUL byte; is it a text file?", shown));
     }
   }
-  if (question.title.empty() || question.title.size() > 200) {
+  const std::size_t title_length = CountCodePoints(question.title);
+  if (title_length < 1 || title_length > 200) {
     return InvalidArgument(fmt::format(
         "{}/prompt.md: the title heading must have 1 to 200 characters, got {}", question.key,
-        question.title.size()));
+        title_length));
   }
   return {};
 }
@@ -186,7 +187,7 @@ bool IsValidSlug(std::string_view slug) {
 }
 
 Status ValidateExamSpec(const ExamSpec& spec) {
-  if (spec.title.empty() || spec.title.size() > 200 || !IsValidUtf8(spec.title)) {
+  if (!IsValidUtf8(spec.title) || spec.title.empty() || CountCodePoints(spec.title) > 200) {
     return FieldError("title", "a string of 1 to 200 characters", spec.title);
   }
   if (!IsValidSlug(spec.slug)) {

@@ -29,7 +29,7 @@ std::string Trimmed(std::string_view text) {
 }  // namespace
 
 Status ValidateRosterRow(const RosterRow& row, std::string_view where) {
-  if (row.student_id.empty() || row.student_id.size() > 64) {
+  if (row.student_id.empty() || CountCodePoints(row.student_id) > 64) {
     return InvalidArgument(fmt::format("{}: student_id must have 1 to 64 characters, got \"{}\"",
                                        where, row.student_id));
   }
@@ -39,7 +39,7 @@ Status ValidateRosterRow(const RosterRow& row, std::string_view where) {
           fmt::format("{}: student_id contains a control character", where));
     }
   }
-  if (row.name.empty() || row.name.size() > 200) {
+  if (row.name.empty() || CountCodePoints(row.name) > 200) {
     return InvalidArgument(
         fmt::format("{}: name must have 1 to 200 characters (student {})", where, row.student_id));
   }
@@ -154,7 +154,11 @@ Result<std::vector<RosterRow>> RosterRowsFromJson(const json& body) {
     }
     row.email = email.get<std::string>();
     const std::int64_t minutes = extra.get<std::int64_t>();
-    row.extra_minutes = minutes < 0 || minutes > 1440 ? -1 : static_cast<int>(minutes);
+    if (minutes < 0 || minutes > 1440) {
+      return InvalidArgument(
+          fmt::format("{}: extra_minutes must be from 0 to 1440, got {}", where, minutes));
+    }
+    row.extra_minutes = static_cast<int>(minutes);
     if (Status valid = ValidateRosterRow(row, where); !valid) {
       return valid.error();
     }

@@ -32,4 +32,9 @@ std::string CsvLine(const std::vector<std::string>& values);
 // Returns whether `text` is valid UTF-8 (no overlong forms, no surrogates).
 bool IsValidUtf8(std::string_view text);
 
+// Returns the number of code points in `text`. Every byte except a
+// continuation byte (10xxxxxx) counts as one, so only valid UTF-8 gives a
+// meaningful count.
+std::size_t CountCodePoints(std::string_view text);
+
 }  // namespace exam
