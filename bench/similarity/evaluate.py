@@ -7,7 +7,7 @@ task, no copying. A pair missing from the scores file scores 0, since both
 tools list only pairs that share code. ROC-AUC is the chance that a random
 planted pair scores above a random negative pair, ties counting half.
 
-Usage: evaluate.py LABELS.json SCORES.csv [--json OUT.json]
+Usage: evaluate.py LABELS.json SCORES.csv [--json OUT.json] [--require-auc X --levels L1,L2]
 SCORES.csv needs columns left, right and similarity (examctl's CSV and the
 Dolos runner's both have them).
 """
@@ -82,6 +82,10 @@ def main():
     parser.add_argument("labels")
     parser.add_argument("scores")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--require-auc", type=float,
+                        help="exit 1 when a level in --levels has a lower AUC")
+    parser.add_argument("--levels", default="L1,L2,L3,L4,L5,L6",
+                        help="comma-separated levels that --require-auc checks")
     args = parser.parse_args()
     with open(args.labels, encoding="utf-8") as f:
         labels = json.load(f)
@@ -96,6 +100,14 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)
+    if args.require_auc is not None:
+        failed = [level for level in args.levels.split(",")
+                  if result["levels"].get(level, {}).get("auc") is None
+                  or result["levels"][level]["auc"] < args.require_auc]
+        checked = len(args.levels.split(","))
+        print(f"auc >= {args.require_auc}: {checked - len(failed)} passed, {len(failed)} failed")
+        return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":

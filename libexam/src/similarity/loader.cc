@@ -102,6 +102,10 @@ std::vector<fs::path> ListFolder(const fs::path& folder, const std::string& stud
       continue;
     }
     if (!it->is_regular_file(error)) {
+      if (!it->is_directory(error)) {
+        notices.push_back({NoticeSeverity::kSkipped, student, path.string(), 0,
+                           "cannot read: not a regular file (a broken link?)"});
+      }
       continue;
     }
     if (!HasExtension(path, options)) {
@@ -152,6 +156,9 @@ std::vector<StudentEntry> ListStudents(const fs::path& folder, const std::string
         continue;
       }
       students.push_back({label, {path}, path});
+    } else {
+      notices.push_back({NoticeSeverity::kSkipped, "", path.string(), 0,
+                         "cannot read: not a regular file or folder (a broken link?)"});
     }
   }
   return students;

@@ -49,16 +49,21 @@ PreparedSubmission PrepareSubmission(Submission& submission, const Tokenizer& to
                                      const PreparedBase& base, const SimilarityOptions& options,
                                      Tiler& tiler, std::vector<Notice>& notices);
 
-// Masks the tokens of every fingerprint whose hash `is_common` accepts, then
-// recomputes the hashes and fingerprints.
+// Masks the tokens of every k-gram whose hash `is_common` accepts, then
+// recomputes the hashes and fingerprints. All k-grams are checked, not only
+// the selected fingerprints, so a common block is masked up to its last
+// common k-gram. NOTE: the last few tokens of a common block may stay
+// unmasked when no k-gram that ends there was common; they can join a
+// neighbouring match.
 template <class IsCommon>
 void MarkCommon(PreparedSubmission& prepared, uint32_t k, uint32_t window, IsCommon&& is_common) {
   bool changed = false;
-  for (const Fingerprint& fingerprint : prepared.fingerprints) {
-    if (!is_common(fingerprint.hash)) {
+  for (std::size_t position = 0; position < prepared.hashes.size(); ++position) {
+    const uint64_t hash = prepared.hashes[position];
+    if (hash == kNoHash || !is_common(hash)) {
       continue;
     }
-    for (uint32_t t = fingerprint.position; t < fingerprint.position + k; ++t) {
+    for (std::size_t t = position; t < position + k; ++t) {
       if (prepared.masked[t] == kMatchable) {
         prepared.masked[t] = kCommonCode;
       }

@@ -1,0 +1,55 @@
+"""Course statistics: read scores, report summary figures."""
+
+
+def read_scores(line):
+    # Parse a line of integers separated by spaces.
+    scores = []
+    for part in line.split():
+        if part.isdigit():
+            scores.append(int(part))
+    return scores
+
+
+def average(scores):
+    total = 0
+    for score in scores:
+        total = total + score
+    return total / len(scores)
+
+
+def letter(score):
+    if score >= 90:
+        return "A"
+    elif score >= 75:
+        return "B"
+    elif score >= 50:
+        return "C"
+    else:
+        return "F"
+
+
+def histogram(scores):
+    counts = {}
+    for score in scores:
+        grade = letter(score)
+        if not (grade in counts):
+            counts[grade] = 1
+        else:
+            counts[grade] = counts[grade] + 1
+    return counts
+
+
+def main():
+    scores = read_scores(input())
+    best = 0
+    i = 0
+    while i < len(scores):
+        if scores[i] > scores[best]:
+            best = i
+        i += 1
+    print("average", average(scores))
+    print("best student", best, "with", scores[best])
+    print("grades", histogram(scores))
+
+
+main()
