@@ -10,12 +10,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { replayEdits, applyChanges } from '../../web/src/replay.js';
 import {
   editorText,
   eventsOfSession,
+  examctl,
   examctlJson,
   launchBrowser,
   openExam,
@@ -240,8 +243,17 @@ test('student takes and submits the exam', { skip, timeout: 600000 }, async () =
     assert.match(finalTexts[questions[0].key], /😀 emoji!$/);
     assert.deepEqual(problems, []);
 
-    // The server has every event, numbered 1..N without a gap.
-    const pulled = await examctlJson(settings, ['events', 'pull', settings.exam, '--format', 'json']);
+    // The server has every event, numbered 1..N without a gap, and the
+    // export passes `examctl verify` (hash chain and signed head).
+    const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-e2e-export-'));
+    const exportFile = path.join(exportDir, 'events.json');
+    await examctl(settings, [
+      'events', 'pull', settings.exam, '--session', String(joined.session.id), '--format', 'json', '-o', exportFile,
+    ]);
+    const pulled = JSON.parse(fs.readFileSync(exportFile, 'utf8'));
+    const verified = await examctl(settings, ['verify', exportFile]);
+    assert.match(verified, /^verified: /m);
+    fs.rmSync(exportDir, { recursive: true, force: true });
     const events = eventsOfSession(pulled, joined.session.id);
     assert.ok(events.length > 50, `expected many events, got ${events.length}`);
     events.forEach((event, index) => assert.equal(event.seq, index + 1, `event ${index} has seq ${index + 1}`));

@@ -157,14 +157,19 @@ export async function selectQuestion(page, number) {
 }
 
 // Runs `examctl ARGS...` with the test's EXAM_SERVER and EXAM_TOKEN and
-// returns its parsed JSON output.
-export async function examctlJson(settings, args) {
+// returns its standard output. A non-zero exit rejects with its stderr.
+export async function examctl(settings, args) {
   const { stdout } = await execFileAsync(settings.examctl, args, {
     env: process.env,
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60000,
   });
-  return JSON.parse(stdout);
+  return stdout;
+}
+
+// Runs `examctl ARGS...` and returns its parsed JSON output.
+export async function examctlJson(settings, args) {
+  return JSON.parse(await examctl(settings, args));
 }
 
 // Returns the events of one exam session from the output of `examctl events
