@@ -174,7 +174,7 @@ test('student takes and submits the exam', { skip, timeout: 600000 }, async () =
     await page.keyboard.press('Control+End');
     await pasteInto(page, 1, copied);
 
-    // No autocompletion popup and no closing bracket typed for us.
+    // Typing "(" opens no autocompletion popup and inserts no ")".
     await page.keyboard.type('x = (');
     assert.equal(await page.locator('.cm-tooltip-autocomplete').count(), 0);
     assert.match(await editorText(page, 1), /x = \($/m);

@@ -25,7 +25,7 @@ const REQUIRED_ENV = [
 const LOOPBACK_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
 // Returns the settings, or {missing: [...]} when some are not set. Every URL
-// must point at this machine: the tests only ever talk to a local examd.
+// must be a loopback address, because the tests only talk to a local examd.
 export function readSettings() {
   const missing = REQUIRED_ENV.filter((name) => !process.env[name]);
   if (missing.length > 0) {
@@ -34,7 +34,7 @@ export function readSettings() {
   for (const name of ['EXAM_E2E_BASE_URL', 'EXAM_E2E_INVITE_URL', 'EXAM_SERVER']) {
     const host = new URL(process.env[name]).host.replace(/:\d+$/, '');
     if (!LOOPBACK_HOSTS.test(host)) {
-      throw new Error(`${name}=${process.env[name]} is not a loopback address; the e2e tests only run against a local examd`);
+      throw new Error(`${name}=${process.env[name]} is not a loopback address: point it at a local examd (127.0.0.1 or localhost)`);
     }
   }
   return {

@@ -1,8 +1,8 @@
 // A byte ring buffer in shared memory that carries program output from the
 // Python worker to the page. The worker appends records and the page drains
-// them on a timer, so output appears while the program still runs (even
-// while it sleeps or computes), and a program that prints faster than the
-// page can show waits instead of flooding the page with messages.
+// them on a timer, so output appears while the program still runs, even
+// while it sleeps or computes. A program that prints faster than the page
+// can show waits, instead of flooding the page with messages.
 //
 // Record layout: stream id (1 byte: 1 stdout, 2 stderr), data length
 // (2 bytes, little-endian), data. The control word counts the bytes in use:

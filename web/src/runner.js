@@ -124,9 +124,9 @@ export class PythonRunner {
     Atomics.notify(this.stdinControl, 0);
   }
 
-  // Interrupts the running program; restarts the worker when the program
-  // does not end within STOP_GRACE_MS (or at once when interrupts are not
-  // available).
+  // Interrupts the running program. Restarts the worker when the program
+  // does not end within STOP_GRACE_MS, or at once when interrupts are not
+  // available.
   stop() {
     const run = this.current;
     if (!run) {
