@@ -164,7 +164,7 @@ TEST_CASE("code shared by most submissions is ignored") {
   for (int s = 0; s < 10; ++s) {
     submissions.push_back(MakeSubmission("s" + std::to_string(s), common + Program(s)));
   }
-  const SimilarityReport masked = Analyze(submissions);  // max_share 0.5
+  const SimilarityReport masked = Analyze(submissions);  // default max_share
   CHECK(masked.summaries[0].common_tokens > 100);
   // What remains are chance matches between the students' own code.
   for (const PairResult& pair : masked.pairs) {
@@ -187,8 +187,11 @@ TEST_CASE("three students sharing code in a small class are still reported") {
   for (int s = 0; s < 3; ++s) {
     submissions[s].files[0].text += copied;
   }
-  // 3 of 5 is more than max_share, but below the minimum of 4 submissions.
-  const SimilarityReport report = Analyze(submissions);
+  // 3 of 5 is more than a max_share of 0.5, but below the minimum of 4
+  // submissions.
+  SimilarityOptions options;
+  options.max_share = 0.5;
+  const SimilarityReport report = Analyze(submissions, options);
   CHECK(SimilarityOf(report, "s0", "s1") > 0.3);
   CHECK(SimilarityOf(report, "s1", "s2") > 0.3);
 }

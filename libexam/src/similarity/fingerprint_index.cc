@@ -10,7 +10,7 @@
 //
 // Two limits keep this near-linear in the total size of the submissions:
 // - Fingerprints found in more than max_share of the submissions (default
-//   0.5) are code that the task itself dictates or that the course taught. Their
+//   0.75) are code that the task itself dictates or that the course taught. Their
 //   tokens are masked like base code, so they neither propose pairs nor count
 //   as matches. Never fewer than 4 submissions are needed for this, so three
 //   students who copied from each other in a class of ten are still reported.
