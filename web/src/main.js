@@ -364,11 +364,30 @@ class ExamPage {
     document.addEventListener('cut', rememberCopy);
 
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+      const modifier = event.ctrlKey || event.metaKey;
+      if (event.key === 'Enter' && modifier && !event.defaultPrevented) {
         event.preventDefault();
         if (this.current) {
           this.runProgram(this.current, event.shiftKey ? 'check' : 'run');
         }
+      } else if (event.key.toLowerCase() === 's' && modifier) {
+        // Work is saved continuously; the browser's "Save page" dialog would
+        // only distract.
+        event.preventDefault();
+        ui.saveStatus.classList.remove('flash');
+        void ui.saveStatus.offsetWidth;
+        ui.saveStatus.classList.add('flash');
+      }
+    });
+
+    // Leaving while events have not reached the server is safe for this
+    // browser (they are in IndexedDB) but the server has not seen them yet,
+    // so the browser asks for confirmation.
+    window.addEventListener('beforeunload', (event) => {
+      const state = ui.saveStatus.dataset.state;
+      if (state === 'offline' || state === 'error') {
+        event.preventDefault();
+        event.returnValue = '';
       }
     });
   }
