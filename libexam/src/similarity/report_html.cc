@@ -155,7 +155,8 @@ void RenderSide(const SimilarityReport& report, uint32_t submission,
         spans.resize(side.end.line + 1);
       }
       for (uint32_t line = side.begin.line; line <= side.end.line; ++line) {
-        const uint32_t begin = line == side.begin.line ? side.begin.column : 1;
+        // Continuation lines start at their code, so indentation stays plain.
+        const uint32_t begin = line == side.begin.line ? side.begin.column : 0;
         const uint32_t end = line == side.end.line ? side.end.column : 0xFFFFFFFFu;
         spans[line].push_back({begin, end, i});
       }
@@ -175,6 +176,12 @@ void RenderSide(const SimilarityReport& report, uint32_t submission,
       const std::string_view content = text.substr(start, stop - start);
       out << "<span class=\"ln\">" << line << "</span>";
       std::vector<LineSpan> here = line < spans.size() ? spans[line] : std::vector<LineSpan>{};
+      const auto indent = static_cast<uint32_t>(content.find_first_not_of(" \t"));
+      for (LineSpan& span : here) {
+        if (span.begin == 0) {
+          span.begin = indent == static_cast<uint32_t>(std::string_view::npos) ? 1 : indent + 1;
+        }
+      }
       std::sort(here.begin(), here.end(),
                 [](const LineSpan& a, const LineSpan& b) { return a.begin < b.begin; });
 
