@@ -122,10 +122,15 @@ export class QuestionPanel {
     this.outputLength = 0;
   }
 
+  // Appends `text` of `stream`: 'stdout', 'stderr', 'stdin' (a line the
+  // student typed, echoed) or 'note' (a message of the page).
   appendOutput(text, stream) {
-    const node = stream === 'stderr' || stream === 'note' ? document.createElement('span') : document.createTextNode(text);
-    if (node.nodeType === Node.ELEMENT_NODE) {
-      node.className = stream === 'note' ? 'output-note' : 'output-stderr';
+    let node;
+    if (stream === 'stdout') {
+      node = document.createTextNode(text);
+    } else {
+      node = document.createElement('span');
+      node.className = `output-${stream}`;
       node.textContent = text;
     }
     this.output.append(node);
