@@ -54,6 +54,7 @@ const SAVE_STATUS_TEXT = {
   saving: 'Saving…',
   offline: 'Offline: your work is kept in this browser',
   error: 'Not saved',
+  closed: 'Exam submitted',
 };
 
 class ExamPage {
@@ -303,6 +304,7 @@ class ExamPage {
         }
       },
       onConflict: () => this.onConflict(),
+      onRejected: () => this.onEventsRejected(),
     });
 
     const handlers = {
@@ -410,6 +412,29 @@ class ExamPage {
       () => location.reload(),
     );
     await this.store.resetProgress(this.record.sessionId, 1, {}, 0);
+  }
+
+  // The server rejected a whole batch with 409, which happens when the exam
+  // session was submitted elsewhere and these events come after the submit.
+  // When the state confirms the submit, the queued events can never be
+  // stored, so the page stops sending them.
+  async onEventsRejected() {
+    let state;
+    try {
+      state = await getState(this.record.token);
+    } catch (error) {
+      console.warn('reading the exam session state failed:', error);
+      return;
+    }
+    if (!state.session.submitted_at) {
+      return;
+    }
+    this.recorder.stop();
+    await this.store.deleteEvents(this.record.sessionId, Number.MAX_SAFE_INTEGER);
+    if (!this.submitted) {
+      this.showSubmitted('This exam was submitted from another device. Changes made here after that were not saved.');
+    }
+    this.showSaveStatus('closed');
   }
 
   onEdit(panel, transaction) {

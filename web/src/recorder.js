@@ -36,8 +36,10 @@ export class Recorder {
   // `onStatus(state, detail)` is called with state 'saved', 'saving',
   // 'offline' or 'error'. `onServerSubmitted()` is called when a response
   // reports the exam session as submitted, `onConflict(seqs)` when the server
-  // already stored other events under these seqs.
-  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted, onConflict }) {
+  // already stored other events under these seqs, and `onRejected(error)`
+  // when the server rejected a batch as a whole with 409 (it accepts no
+  // events after the session's submit event).
+  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted, onConflict, onRejected }) {
     this.store = store;
     this.sessionId = sessionId;
     this.token = token;
@@ -45,6 +47,7 @@ export class Recorder {
     this.onStatus = onStatus ?? (() => {});
     this.onServerSubmitted = onServerSubmitted ?? (() => {});
     this.onConflict = onConflict ?? (() => {});
+    this.onRejected = onRejected ?? (() => {});
 
     this.ackedSeq = nextSeq - 1;
     this.unwritten = [];
@@ -227,6 +230,10 @@ export class Recorder {
         this.setState('offline', 'Offline: your work is kept in this browser and sent when the connection is back.');
       } else if (error instanceof ApiError && error.status === 401) {
         this.setState('error', 'The server no longer accepts this exam session. Reload the page.');
+      } else if (error instanceof ApiError && error.status === 409) {
+        console.warn('the server rejected a batch of events:', error.message);
+        this.setState('error', error.message);
+        this.onRejected(error);
       } else {
         console.error('sending events failed:', error);
         this.setState('error', `Saving failed (${error.message}); retrying.`);

@@ -177,6 +177,27 @@ test('conflicting seqs leave the queue', async () => {
   assert.equal(server.stored.get(1).t, 1, 'the stored event is not overwritten');
 });
 
+test('a batch rejected with 409 is reported', async () => {
+  globalThis.fetch = async () =>
+    new Response(JSON.stringify({ error: { code: 'conflict', message: 'submitted at seq 3', id: 'e-1' } }), {
+      status: 409,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  const rejections = [];
+  const recorder = new Recorder({
+    store: new MemoryStore(),
+    sessionId: 7,
+    token: 'est_test',
+    nextSeq: 4,
+    onRejected: (error) => rejections.push(error.message),
+  });
+  recorder.emit('focus', { state: 'blur' });
+  await recorder.drain();
+  assert.equal(await recorder.sendOnce(), -1);
+  assert.deepEqual(rejections, ['submitted at seq 3']);
+  assert.equal(recorder.state, 'error');
+});
+
 test('backoff grows and stays within its jitter range', () => {
   const { recorder } = newRecorder(new MemoryStore());
   for (const [failures, step] of [[1, 1000], [2, 2000], [3, 4000], [10, 30000]]) {
