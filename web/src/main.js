@@ -382,9 +382,8 @@ class ExamPage {
       }
     });
 
-    // Leaving while events have not reached the server is safe for this
-    // browser (they are in IndexedDB) but the server has not seen them yet,
-    // so the browser asks for confirmation.
+    // Events that have not reached the server are safe in IndexedDB, but the
+    // server has not seen them yet. Leaving then requires a confirmation.
     window.addEventListener('beforeunload', (event) => {
       const state = ui.saveStatus.dataset.state;
       if (state === 'offline' || state === 'error') {

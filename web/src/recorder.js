@@ -33,12 +33,12 @@ function limitBytes(events) {
 }
 
 export class Recorder {
-  // `onStatus(state, detail)` is called with state 'saved', 'saving',
-  // 'offline' or 'error'. `onServerSubmitted()` is called when a response
-  // reports the exam session as submitted, `onConflict(seqs)` when the server
-  // already stored other events under these seqs, and `onRejected(error)`
-  // when the server rejected a batch as a whole with 409 (it accepts no
-  // events after the session's submit event).
+  // Callbacks:
+  // - onStatus(state, detail) with state 'saved', 'saving', 'offline' or 'error'.
+  // - onServerSubmitted() when a response reports the session as submitted.
+  // - onConflict(seqs) when the server already stored other events under seqs.
+  // - onRejected(error) when the server rejected a whole batch with 409. It
+  //   does so for events after the session's submit event.
   constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted, onConflict, onRejected }) {
     this.store = store;
     this.sessionId = sessionId;
