@@ -16,7 +16,8 @@ class ApiClient {
  public:
   // Checks that a server URL and a token were given, naming the option and
   // environment variable to set when one is missing.
-  static exam::Result<ApiClient> FromOptions(const GlobalOptions& options);
+  static exam::Result<ApiClient> FromOptions(const GlobalOptions& options,
+                                             bool require_token = true);
 
   exam::Result<nlohmann::json> Get(const std::string& path) const;
   exam::Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;

@@ -42,6 +42,7 @@ void AddExamCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& reg
 void AddRosterCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddSessionCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddEventCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
+void AddEvidenceCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddSimilarityCommand(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 
 }  // namespace examctl

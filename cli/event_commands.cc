@@ -50,8 +50,9 @@ int Pull(const GlobalOptions& options, const PullArguments& arguments) {
   std::string cursor;
   std::size_t total = 0;
   bool first = true;
+  json chain_heads = json::array();
   if (arguments.format == "json") {
-    std::fputs("[", file);
+    std::fputs("{\"events\": [", file);
   } else if (arguments.format == "csv") {
     PrintCsv(file, kCsvColumns, {});
   }
@@ -88,12 +89,14 @@ int Pull(const GlobalOptions& options, const PullArguments& arguments) {
       ++total;
     }
     if ((*page)["next_cursor"].is_null()) {
+      chain_heads = page->value("chain_heads", json::array());
       break;
     }
     cursor = (*page)["next_cursor"].get<std::string>();
   }
   if (arguments.format == "json") {
-    std::fputs(first ? "]\n" : "\n]\n", file);
+    std::fprintf(file, "%s],\n\"chain_heads\": %s}\n", first ? "" : "\n",
+                 chain_heads.dump(2).c_str());
   }
   if (file != stdout) {
     std::fclose(file);
@@ -118,7 +121,8 @@ void AddEventCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& re
   pull->add_option("--after", arguments->after, "Only events with seq greater than this")
       ->check(CLI::NonNegativeNumber);
   pull->add_option("--format", arguments->format,
-                   "Output: jsonl (one event per line), json (an array) or csv")
+                   "Output: jsonl (one event per line), json (the events with each exam "
+                   "session's signed chain head, which `examctl verify` checks) or csv")
       ->check(CLI::IsMember({"jsonl", "json", "csv"}))
       ->capture_default_str();
   pull->add_option("-o,--output", arguments->output, "Write to this file instead of stdout");

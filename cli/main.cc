@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddRosterCommands(app, options, registry);
   AddSessionCommands(app, options, registry);
   AddEventCommands(app, options, registry);
+  AddEvidenceCommands(app, options, registry);
   AddSimilarityCommand(app, options, registry);
 
   try {

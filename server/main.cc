@@ -14,6 +14,7 @@
 
 #include "exam/crypto.h"
 #include "exam/database.h"
+#include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/time.h"
 #include "routes.h"
@@ -27,6 +28,7 @@ struct Options {
   std::string web_root;
   std::string public_url;
   std::string port_file;
+  std::string signing_key = "examd-signing.key";
   int threads = 16;
   int pool_size = 8;
 };
@@ -86,6 +88,11 @@ int main(int argc, char** argv) {
       ->envname("EXAM_DB_POOL")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  app.add_option("--signing-key", options.signing_key,
+                 "File of the Ed25519 key that signs evidence hash chains; created (mode 0600) "
+                 "when missing. Keep it and back it up: exports are verified against its public key")
+      ->envname("EXAM_SIGNING_KEY")
+      ->capture_default_str();
   app.add_option("--port-file", options.port_file,
                  "Write the bound port to this file once listening (for tests that use port 0)");
   CLI11_PARSE(app, argc, argv);
@@ -107,6 +114,11 @@ int main(int argc, char** argv) {
   auto assets = examd::WebAssets::Load(web_root);
   if (!assets) {
     return Fail(assets.error().message);
+  }
+
+  auto signing_key = exam::SigningKey::LoadOrCreate(options.signing_key);
+  if (!signing_key) {
+    return Fail(signing_key.error().message);
   }
 
   exam::DatabaseOptions database_options;
@@ -147,7 +159,7 @@ int main(int argc, char** argv) {
   }
 
   const std::string listening = fmt::format("{}:{}", host, bound_port);
-  examd::ServerContext context{**database, exam::SystemClock(), log, *assets,
+  examd::ServerContext context{**database, exam::SystemClock(), log, *assets, *signing_key,
                                options.public_url.empty() ? "http://" + listening
                                                           : options.public_url};
   examd::InstallRoutes(server, context);
@@ -160,6 +172,7 @@ int main(int argc, char** argv) {
              {"public_url", context.public_url},
              {"web_root", web_root.string()},
              {"web_files", std::to_string(assets->file_count())},
+             {"signing_public_key", signing_key->public_key()},
              {"threads", std::to_string(threads)}});
 
   std::thread waiter([&server, signals] {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exam/database.h"
+#include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/principal.h"
 #include "exam/time.h"
@@ -25,6 +26,7 @@ struct ServerContext {
   const exam::Clock& clock;
   exam::LogSink& log;
   const WebAssets& assets;
+  const exam::SigningKey& signing_key;  // signs hash chain heads
   std::string public_url;  // base of invite links, e.g. "http://127.0.0.1:8080"
 };
 

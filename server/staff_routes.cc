@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "exam/event_store.h"
+#include "exam/evidence.h"
 #include "exam/exam_spec.h"
 #include "exam/exam_store.h"
 #include "exam/roster.h"
@@ -111,8 +112,18 @@ void PullEvents(ServerContext& context, const httplib::Request& req, httplib::Re
     query.cursor_session = cursor_session;
     query.cursor_seq = cursor_seq;
   }
-  ReplyResult(context, res, 200,
-              exam::PullEvents(context.db, *caller.staff, req.matches[1].str(), query));
+  auto page = exam::PullEvents(context.db, *caller.staff, req.matches[1].str(), query);
+  if (!page) {
+    return ReplyError(res, page.error(), context.log);
+  }
+  if (page->contains("chain_heads")) {
+    for (json& head : (*page)["chain_heads"]) {
+      head["signature"] = context.signing_key.Sign(exam::ChainHeadMessage(
+          head["org_id"].get<std::int64_t>(), head["session_id"].get<std::int64_t>(),
+          head["seq"].get<std::int64_t>(), head["head"].get<std::string>()));
+    }
+  }
+  ReplyJson(res, 200, *page);
 }
 
 }  // namespace
@@ -121,6 +132,11 @@ std::vector<Route> StaffRoutes(ServerContext& context) {
   const std::string exam_path = std::string("/api/exams/") + kExamParam;
   const std::vector<StaffRole> writers = {StaffRole::kAdmin, StaffRole::kInstructor};
   return {
+      {"GET", "/api/server-key", "/api/server-key", Access::kPublic, {},
+       [&context](const httplib::Request&, httplib::Response& res, const Caller&) {
+         ReplyJson(res, 200,
+                   {{"algorithm", "ed25519"}, {"public_key", context.signing_key.public_key()}});
+       }},
       {"GET", "/api/exams", "/api/exams", Access::kStaff, {},
        [&context](const httplib::Request&, httplib::Response& res, const Caller& caller) {
          ReplyResult(context, res, 200, exam::ListExams(context.db, *caller.staff));

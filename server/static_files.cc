@@ -47,8 +47,18 @@ std::string PageContentSecurityPolicy(const std::string& nonce) {
       nonce);
 }
 
+// A dedicated worker runs under the policy of its own script's response, so
+// scripts get one that lets the Python worker load Pyodide and its
+// WebAssembly from this origin.
+const std::string& AssetContentSecurityPolicy() {
+  static const std::string policy =
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
+      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  return policy;
+}
+
 void ServeFile(const WebFile& file, const httplib::Request& req, httplib::Response& res) {
-  ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+  ApplySecurityHeaders(res, AssetContentSecurityPolicy());
   res.set_header("ETag", file.etag);
   res.set_header("Vary", "Accept-Encoding");
   res.set_header("Cache-Control",

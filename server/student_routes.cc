@@ -44,7 +44,9 @@ void PostEvents(ServerContext& context, const httplib::Request& req, httplib::Re
   if (!events) {
     return ReplyError(res, events.error(), context.log);
   }
-  auto result = exam::IngestEvents(context.db, *caller.student, *events, context.clock);
+  const exam::SigningKey& key = context.signing_key;
+  auto result = exam::IngestEvents(context.db, *caller.student, *events, context.clock,
+                                   [&key](std::string_view message) { return key.Sign(message); });
   if (!result) {
     return ReplyError(res, result.error(), context.log);
   }

@@ -21,6 +21,18 @@ std::string ToHex(std::string_view bytes) {
   return hex;
 }
 
+std::string FromHex(std::string_view hex) {
+  std::string bytes(hex.size() / 2, '\0');
+  std::size_t length = 0;
+  if (hex.size() % 2 != 0 ||
+      sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), hex.data(),
+                     hex.size(), nullptr, &length, nullptr) != 0 ||
+      length != bytes.size()) {
+    return {};
+  }
+  return bytes;
+}
+
 std::string Sha256Hex(std::string_view data) { return ToHex(Sha256(data)); }
 
 std::string NewSecret(std::string_view prefix) {

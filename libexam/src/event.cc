@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "exam/crypto.h"
 #include "exam/csv.h"
 
 namespace exam {
@@ -211,8 +212,12 @@ Status ReadTypeFields(const json& object, const EventChecker& check,
         return text.error();
       }
       event.text = *text;
-      if (auto hash = check.Sha256Hex("sha256"); !hash) {
+      auto hash = check.Sha256Hex("sha256");
+      if (!hash) {
         return hash.error();
+      }
+      if (*hash != Sha256Hex(event.text)) {
+        return check.Fail("sha256", "the SHA-256 of text", object["sha256"]);
       }
       return {};
     }
@@ -257,6 +262,13 @@ Result<Event> ReadEvent(const json& object, const std::set<std::string>* questio
                                            .substr(0, 60)));
   }
 
+  for (const char* reserved : {"session_id", "student_id", "received_at", "chain_hash"}) {
+    if (object.contains(reserved)) {
+      return InvalidArgument(fmt::format(
+          "{}.{} is set by the server; remove it from the event", check.where(), reserved));
+    }
+  }
+
   Event event;
   auto seq = check.Integer("seq", 1, kMaxSafeInteger);
   if (!seq) {
@@ -287,6 +299,39 @@ Result<Event> ReadEvent(const json& object, const std::set<std::string>* questio
   return event;
 }
 
+// Deepest nesting of arrays and objects that a request body may have. A
+// batch needs 5 levels ({"events": [{"changes": [[...]]}]}). nlohmann::json
+// dumps, copies and compares values recursively, so a body nested many
+// thousands of levels deep would overflow the stack.
+constexpr int kMaxJsonDepth = 64;
+
+// Returns whether `text` nests arrays and objects deeper than `max_depth`,
+// counting brackets outside strings. json::parse checks the syntax after this
+// scan, so malformed text only has to end the scan.
+bool NestsDeeperThan(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return true;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Event> EventFromJson(const json& object, const std::set<std::string>* question_keys) {
@@ -303,11 +348,20 @@ Result<std::vector<Event>> ParseEventBatch(std::string_view body,
   if (!IsValidUtf8(body)) {
     return InvalidArgument("the request body is not valid UTF-8");
   }
+  if (NestsDeeperThan(body, kMaxJsonDepth)) {
+    return InvalidArgument(fmt::format(
+        "the request body nests arrays and objects more than {} levels deep", kMaxJsonDepth));
+  }
   json root;
   try {
     root = json::parse(body);
   } catch (const json::parse_error& error) {
     return InvalidArgument(fmt::format("the request body is not valid JSON (byte {})", error.byte));
+  } catch (const json::out_of_range&) {
+    // nlohmann::json 3.11 reports a number beyond the range of a double
+    // (such as 1e999) as out_of_range, not as a parse_error.
+    return InvalidArgument(
+        "the request body has a number too large for a 64-bit floating-point value");
   }
   if (!root.is_object() || !root.contains("events") || !root["events"].is_array()) {
     return InvalidArgument("the request body must be {\"events\": [...]}");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "exam/crypto.h"
+#include "exam/evidence.h"
 #include "exam/exam_store.h"
 #include "exam/replay.h"
 #include "replay_events.h"
@@ -39,6 +40,32 @@ void AdvanceAcked(const pqxx::result& stored_seqs, IngestResult& result) {
     }
     expected = seq + 1;
   }
+}
+
+// Extends the session's hash chain over the events in (from_seq, to_seq],
+// which are all stored, and records each event's head and the new chain head.
+void ExtendSessionChain(pqxx::transaction_base& txn, OrgId org_id, std::int64_t session_id,
+                        std::int64_t from_seq, std::int64_t to_seq) {
+  std::string head = FromHex(txn.exec_params1("SELECT encode(chain_head, 'hex') FROM exam_sessions "
+                                               "WHERE org_id = $1 AND id = $2",
+                                               org_id, session_id)[0]
+                                    .as<std::string>());
+  json hashes = json::array();
+  for (const pqxx::row& event : txn.exec_params(
+           "SELECT seq, payload::text FROM events "
+           "WHERE org_id = $1 AND session_id = $2 AND seq > $3 AND seq <= $4 ORDER BY seq",
+           org_id, session_id, from_seq, to_seq)) {
+    head = ExtendChain(head, CanonicalEventText(json::parse(event[1].as<std::string>())));
+    hashes.push_back({{"seq", event[0].as<std::int64_t>()}, {"hash", ToHex(head)}});
+  }
+  txn.exec_params(
+      "UPDATE events e SET chain_hash = decode(r.hash, 'hex') "
+      "  FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, hash text) "
+      " WHERE e.org_id = $1 AND e.session_id = $2 AND e.seq = r.seq",
+      org_id, session_id, hashes.dump());
+  txn.exec_params(
+      "UPDATE exam_sessions SET chain_head = decode($3, 'hex') WHERE org_id = $1 AND id = $2",
+      org_id, session_id, ToHex(head));
 }
 
 // Stores each question's text replayed from the edits up to the submit event.
@@ -90,7 +117,8 @@ json IngestResultToJson(const IngestResult& result) {
 }
 
 Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
-                                  const std::vector<Event>& events, const Clock& clock) {
+                                  const std::vector<Event>& events, const Clock& clock,
+                                  const HeadSigner& sign) {
   IngestResult result;
   const UnixMillis now = clock.Now();
   const OrgId org_id = student.org_id;
@@ -181,6 +209,10 @@ Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
                                  org_id, session_id, row.acked_seq),
                  result);
 
+    if (result.acked_seq > row.acked_seq) {
+      ExtendSessionChain(txn, org_id, session_id, row.acked_seq, result.acked_seq);
+    }
+
     // The earliest stored submit event ends the session.
     const pqxx::result stored_submit = txn.exec_params(
         "SELECT min(seq) FROM events WHERE org_id = $1 AND session_id = $2 AND type = 'submit'",
@@ -195,6 +227,16 @@ Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
         return stored;
       }
       row.submitted = true;
+      if (sign) {
+        const pqxx::row head = txn.exec_params1(
+            "SELECT encode(chain_head, 'hex') FROM exam_sessions WHERE org_id = $1 AND id = $2",
+            org_id, session_id);
+        const std::string message =
+            ChainHeadMessage(org_id, session_id, result.acked_seq, head[0].as<std::string>());
+        txn.exec_params(
+            "UPDATE exam_sessions SET submit_signature = $3 WHERE org_id = $1 AND id = $2", org_id,
+            session_id, sign(message));
+      }
     }
     result.submitted = row.submitted;
 
@@ -237,7 +279,8 @@ Result<json> PullEvents(Database& db, const StaffPrincipal& staff, std::string_v
 
     const pqxx::result rows = txn.exec_params(
         "SELECT e.session_id, e.seq, r.student_id, "
-        "       (extract(epoch FROM e.received_at) * 1000)::bigint, e.payload::text "
+        "       (extract(epoch FROM e.received_at) * 1000)::bigint, e.payload::text, "
+        "       encode(e.chain_hash, 'hex') "
         "  FROM events e "
         "  JOIN exam_sessions s ON s.org_id = e.org_id AND s.id = e.session_id "
         "  JOIN roster_entries r ON r.org_id = s.org_id AND r.id = s.roster_entry_id "
@@ -255,11 +298,24 @@ Result<json> PullEvents(Database& db, const StaffPrincipal& staff, std::string_v
       event["session_id"] = rows[i][0].as<std::int64_t>();
       event["student_id"] = rows[i][2].as<std::string>();
       event["received_at"] = FormatRfc3339(rows[i][3].as<std::int64_t>());
+      event["chain_hash"] = rows[i][5].is_null() ? json() : json(rows[i][5].as<std::string>());
       page["events"].push_back(std::move(event));
     }
     if (rows.size() > count) {
       page["next_cursor"] = fmt::format("{}:{}", rows[count - 1][0].as<std::int64_t>(),
                                         rows[count - 1][1].as<std::int64_t>());
+      return {};
+    }
+    page["chain_heads"] = json::array();
+    for (const pqxx::row& head : txn.exec_params(
+             "SELECT id, acked_seq, encode(chain_head, 'hex') FROM exam_sessions "
+             "WHERE org_id = $1 AND exam_id = $2 AND ($3::bigint = 0 OR id = $3::bigint) "
+             "ORDER BY id",
+             staff.org_id, exam_id, query.session_id.value_or(0))) {
+      page["chain_heads"].push_back({{"org_id", staff.org_id},
+                                     {"session_id", head[0].as<std::int64_t>()},
+                                     {"seq", head[1].as<std::int64_t>()},
+                                     {"head", head[2].as<std::string>()}});
     }
     return {};
   });

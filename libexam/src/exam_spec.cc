@@ -307,6 +307,16 @@ Result<ExamSpec> ReadExamFolder(const std::filesystem::path& folder) {
 }
 
 Result<ExamSpec> ExamSpecFromJson(const json& object) {
+  if (object.is_object()) {
+    for (const auto& [field, value] : object.items()) {
+      if (!kExamJsonFields.count(field)) {
+        return InvalidArgument(fmt::format(
+            "exam.json: unknown field \"{}\"; the fields are title, slug, language, "
+            "duration_minutes, opens_at, closes_at and questions",
+            field));
+      }
+    }
+  }
   auto spec = ReadExamFields(object);
   if (!spec) {
     return spec.error();

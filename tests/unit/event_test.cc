@@ -11,6 +11,8 @@ namespace {
 using nlohmann::json;
 
 const std::string kHash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+// SHA-256 of "print(1)\n", the text of the snapshot below.
+const std::string kPrintHash = "cc42155088fca5730758db72b2a5bca33112a941dfaa2d43098ec422ce4ea213";
 const std::set<std::string> kQuestionKeys = {"q1-loops", "q2-files"};
 
 json Edit(std::int64_t seq, json changes) {
@@ -34,7 +36,7 @@ std::vector<json> EveryEventType() {
       {{"seq", 5}, {"type", "visibility"}, {"t", 5}, {"state", "hidden"}},
       {{"seq", 6}, {"type", "question"}, {"t", 6}, {"question", "q2-files"}},
       {{"seq", 7}, {"type", "snapshot"}, {"t", 7}, {"question", "q2-files"}, {"text", "print(1)\n"},
-       {"sha256", kHash}},
+       {"sha256", kPrintHash}},
       {{"seq", 8}, {"type", "submit"}, {"t", 8}},
   };
 }
@@ -195,6 +197,13 @@ TEST_CASE("invalid events name seq and field") {
        {{"seq", 7}, {"type", "snapshot"}, {"t", 1}, {"question", "q1-loops"},
         {"text", std::string(exam::kMaxEventTextBytes + 1, 'a')}, {"sha256", kHash}},
        {"seq 7", ".text", "262145 bytes"}},
+      {"snapshot sha256 of other text",
+       {{"seq", 7}, {"type", "snapshot"}, {"t", 1}, {"question", "q1-loops"}, {"text", "x"},
+        {"sha256", kPrintHash}},
+       {"seq 7", ".sha256", "SHA-256 of text"}},
+      {"field set by the server",
+       {{"seq", 4}, {"type", "focus"}, {"t", 4}, {"state", "blur"}, {"chain_hash", "00"}},
+       {"seq 4", "chain_hash", "set by the server"}},
       {"not an object", json::array({1, 2}), {"JSON object"}},
   };
   for (const EventCase& c : cases) {

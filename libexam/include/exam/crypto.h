@@ -20,6 +20,9 @@ std::string Sha256Hex(std::string_view data);
 
 std::string ToHex(std::string_view bytes);
 
+// Decodes hex digits to bytes; returns an empty string for invalid input.
+std::string FromHex(std::string_view hex);
+
 // A new secret: `prefix` followed by 32 random bytes in unpadded base64url
 // (43 characters). The prefix ("ect_" for API tokens, "inv_" for invites,
 // "est_" for exam session tokens) lets secret scanners and people tell them apart.

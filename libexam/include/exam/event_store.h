@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,8 +39,14 @@ nlohmann::json IngestResultToJson(const IngestResult& result);
 // kConflict when the session was submitted and an event comes after the
 // submit event. On submit, once every event up to the submit is stored, the
 // submission (each question's replayed text) is stored in the same transaction.
+//
+// Every event that becomes acknowledged extends the session's hash chain in
+// seq order (exam/evidence.h). When the submission is stored and `sign` is
+// given, the chain head at the submit event is signed with it.
+using HeadSigner = std::function<std::string(std::string_view message)>;
 Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
-                                  const std::vector<Event>& events, const Clock& clock);
+                                  const std::vector<Event>& events, const Clock& clock,
+                                  const HeadSigner& sign = nullptr);
 
 struct EventQuery {
   std::optional<std::int64_t> session_id;  // only this exam session
@@ -50,7 +58,9 @@ struct EventQuery {
 
 // Returns {"events": [...], "next_cursor": "SESSION:SEQ" or null}, ordered by
 // (session, seq). Each event is the object the page sent plus session_id,
-// student_id and received_at.
+// student_id, received_at and chain_hash (hex; null beyond acked_seq). The
+// last page also carries "chain_heads": [{org_id, session_id, seq, head}]
+// for every session it covers, for the caller to sign.
 Result<nlohmann::json> PullEvents(Database& db, const StaffPrincipal& staff,
                                   std::string_view exam_ref, const EventQuery& query);
 
