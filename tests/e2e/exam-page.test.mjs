@@ -3,9 +3,10 @@
 // Run: node --test tests/e2e/
 // Needs: EXAM_E2E_BASE_URL, EXAM_E2E_INVITE_URL (a fresh invite of a
 // published exam with three questions), EXAM_E2E_EXAMCTL, EXAM_SERVER,
-// EXAM_TOKEN and EXAM_E2E_EXAM. Both tests use the same invite: the offline
-// test leaves its typing in the exam session and the full-exam test submits
-// it, so they run in file order.
+// EXAM_TOKEN and EXAM_E2E_EXAM. The offline test takes another invite from
+// EXAM_E2E_INVITE_URLS (space-separated) when there is one. Without it both
+// tests share one exam session: the offline test leaves its typing there and
+// the full-exam test submits it, so they run in file order.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -31,9 +32,6 @@ import {
 
 const settings = readSettings();
 const skip = settings.missing ? `set ${settings.missing.join(', ')} to run the browser tests` : false;
-
-// Session token and id of the exam session, taken from the first join response.
-let joined = null;
 
 async function serverState(baseUrl, token) {
   const response = await fetch(`${baseUrl}/api/student/state`, {
@@ -102,7 +100,7 @@ test('offline typing is kept and uploaded later', { skip, timeout: 240000 }, asy
   try {
     const page = await browser.context.newPage();
     const problems = watchPage(page);
-    joined = await openExam(page, settings.inviteUrl);
+    const joined = await openExam(page, settings.offlineInviteUrl);
     assert.equal(joined.exam.questions.length, 3, 'the e2e exam has three questions');
     // Python loads in the background and would fail to load offline.
     await waitForPython(page);
@@ -125,7 +123,7 @@ test('offline typing is kept and uploaded later', { skip, timeout: 240000 }, asy
 
     const again = await browser.context.newPage();
     problems.push(...watchPage(again));
-    await openExam(again, settings.inviteUrl);
+    await openExam(again, settings.offlineInviteUrl);
     assert.equal(await editorText(again, 3), offlineText, 'question 3 shows the text typed offline');
     await waitForSaved(again);
 
@@ -143,7 +141,6 @@ test('student takes and submits the exam', { skip, timeout: 600000 }, async () =
     const page = await browser.context.newPage();
     const problems = watchPage(page);
     const answer = await openExam(page, settings.inviteUrl);
-    joined ??= answer;
     const questions = answer.exam.questions;
     await waitForPython(page);
 
@@ -248,13 +245,13 @@ test('student takes and submits the exam', { skip, timeout: 600000 }, async () =
     const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-e2e-export-'));
     const exportFile = path.join(exportDir, 'events.json');
     await examctl(settings, [
-      'events', 'pull', settings.exam, '--session', String(joined.session.id), '--format', 'json', '-o', exportFile,
+      'events', 'pull', settings.exam, '--session', String(answer.session.id), '--format', 'json', '-o', exportFile,
     ]);
     const pulled = JSON.parse(fs.readFileSync(exportFile, 'utf8'));
     const verified = await examctl(settings, ['verify', exportFile]);
     assert.match(verified, /^verified: /m);
     fs.rmSync(exportDir, { recursive: true, force: true });
-    const events = eventsOfSession(pulled, joined.session.id);
+    const events = eventsOfSession(pulled, answer.session.id);
     assert.ok(events.length > 50, `expected many events, got ${events.length}`);
     events.forEach((event, index) => assert.equal(event.seq, index + 1, `event ${index} has seq ${index + 1}`));
     assert.equal(events.at(-1).type, 'submit', 'the last event is the submit');
@@ -287,13 +284,13 @@ test('student takes and submits the exam', { skip, timeout: 600000 }, async () =
     }
 
     // The server's submitted code is the editor's text, byte for byte.
-    const state = await serverState(settings.baseUrl, joined.session_token);
+    const state = await serverState(settings.baseUrl, answer.session_token);
     assert.ok(state.session.submitted_at, 'the exam session is submitted');
     assert.deepEqual(state.texts, finalTexts);
     const sessions = await examctlJson(settings, ['sessions', 'list', settings.exam, '--format', 'json']);
     const list = Array.isArray(sessions) ? sessions : (sessions.sessions ?? []);
-    const ours = list.find((session) => String(session.id ?? session.session_id) === String(joined.session.id));
-    assert.ok(ours, `examctl sessions list shows session ${joined.session.id}`);
+    const ours = list.find((session) => String(session.id ?? session.session_id) === String(answer.session.id));
+    assert.ok(ours, `examctl sessions list shows session ${answer.session.id}`);
     assert.ok(ours.submitted_at, 'examctl sessions list shows the session as submitted');
   } finally {
     await browser.close();

@@ -31,15 +31,27 @@ export function readSettings() {
   if (missing.length > 0) {
     return { missing };
   }
-  for (const name of ['EXAM_E2E_BASE_URL', 'EXAM_E2E_INVITE_URL', 'EXAM_SERVER']) {
-    const host = new URL(process.env[name]).host.replace(/:\d+$/, '');
+  // EXAM_E2E_INVITE_URLS, when set, lists more invites of the same exam
+  // (separated by spaces), so that each test can have its own student.
+  const invites = (process.env.EXAM_E2E_INVITE_URLS ?? '').split(/\s+/).filter(Boolean);
+  const urls = [
+    ['EXAM_E2E_BASE_URL', process.env.EXAM_E2E_BASE_URL],
+    ['EXAM_E2E_INVITE_URL', process.env.EXAM_E2E_INVITE_URL],
+    ['EXAM_SERVER', process.env.EXAM_SERVER],
+    ...invites.map((url) => ['EXAM_E2E_INVITE_URLS', url]),
+  ];
+  for (const [name, url] of urls) {
+    const host = new URL(url).host.replace(/:\d+$/, '');
     if (!LOOPBACK_HOSTS.test(host)) {
-      throw new Error(`${name}=${process.env[name]} is not a loopback address: point it at a local examd (127.0.0.1 or localhost)`);
+      throw new Error(`${name}: ${url} is not a loopback address: point it at a local examd (127.0.0.1 or localhost)`);
     }
   }
+  const others = invites.filter((url) => url !== process.env.EXAM_E2E_INVITE_URL);
   return {
     baseUrl: process.env.EXAM_E2E_BASE_URL.replace(/\/$/, ''),
     inviteUrl: process.env.EXAM_E2E_INVITE_URL,
+    // The offline test uses another student when there is one.
+    offlineInviteUrl: others[0] ?? process.env.EXAM_E2E_INVITE_URL,
     examctl: process.env.EXAM_E2E_EXAMCTL,
     exam: process.env.EXAM_E2E_EXAM,
   };
