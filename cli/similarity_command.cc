@@ -233,6 +233,7 @@ void AddSimilarityCommand(CLI::App& app, GlobalOptions&, CommandRegistry& regist
       ->add_option("paths", args->paths,
                    "Folders with one file or sub-folder per student, or students' files")
       ->required();
+
   command->add_option("--base", args->base,
                       "Starter code given to every student; matches against it do not count "
                       "(repeatable)");
@@ -259,6 +260,7 @@ void AddSimilarityCommand(CLI::App& app, GlobalOptions&, CommandRegistry& regist
       ->capture_default_str();
   command->add_option("--window", args->window, "Winnowing window, in k-grams")
       ->capture_default_str();
+
   command->add_option("--threads", args->threads, "Worker threads (default: one per core)");
   command->add_option("--max-file-size", args->max_file_kib, "Skip files larger than this, in KiB")
       ->capture_default_str();
@@ -267,6 +269,7 @@ void AddSimilarityCommand(CLI::App& app, GlobalOptions&, CommandRegistry& regist
   command->add_flag("--no-progress", args->no_progress, "Never draw a progress bar on stderr");
   command->add_flag("--verbose", args->verbose,
                     "Log the figures of the analysis (pairs, timings) to stderr as JSON lines");
+
   registry.Add(command, [args] { return RunSimilarity(*args); });
 }
 

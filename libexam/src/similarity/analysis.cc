@@ -125,9 +125,9 @@ PairResult ScorePair(uint32_t left, uint32_t right, const PreparedSubmission& a,
 // Every submission's best candidates by estimate are aligned, so each
 // student's closest matches get exact fragments however much code the class
 // shares, and the cost stays at most kAlignedPartners alignments per
-// submission. 32 exceeds any group that copied together in a course; the
-// members of a larger group are still joined into one cluster through the
-// pairs that are aligned.
+// submission. NOTE: 32 is an assumption about the largest group that copies
+// together in a course, not a measurement. In a larger group some pairs are
+// not aligned, but the aligned pairs still join all members into one cluster.
 constexpr std::size_t kAlignedPartners = 32;
 
 // Returns the pairs to align as (left << 32 | right) with left < right,

@@ -25,9 +25,9 @@
 // only each submission's most promising candidates are aligned (see
 // kAlignedPartners in analysis.cc). The estimate weighs each shared
 // fingerprint by its rarity, log(1 + n / p) for a fingerprint in p of n
-// submissions, over the same sum for the smaller submission: a copy shares
-// the rare fingerprints of its source, while independent solutions of one
-// task mostly share the frequent ones.
+// submissions, and divides by the same sum for the smaller submission. This
+// works because a copy shares the rare fingerprints of its source, while
+// independent solutions of one task mostly share the frequent ones.
 #include "fingerprint_index.h"
 
 #include <algorithm>

@@ -207,8 +207,8 @@ Result<LoadedSubmissions> LoadSubmissions(const std::vector<std::string>& paths,
     }
   }
 
-  // Two given files with the same name ("a/main.py", "b/main.py") are told apart
-  // by their path.
+  // Two given files with the same name ("a/main.py", "b/main.py") are labelled
+  // by their path instead.
   std::map<std::string, int> uses;
   for (const StudentEntry& student : students) {
     ++uses[student.label];

@@ -13,7 +13,7 @@
 
 namespace exam::similarity::internal {
 
-// Why a token may not be matched.
+// The reason a token may not be matched.
 enum Mask : uint8_t {
   kMatchable = 0,
   kFileBoundary = 1,  // the placeholder token between two files

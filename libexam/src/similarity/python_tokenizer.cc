@@ -16,10 +16,10 @@
 //   logical line into NEWLINE, as Python's own tokenizer does. Within
 //   brackets and after a backslash a line break is not a NEWLINE, so
 //   re-wrapping a long call changes nothing.
-// Errors do not stop the tokenizer: an unterminated string ends at the end of
-// its line (or of the file, for triple quotes), an unmatched bracket or an
-// unknown character is reported and skipped, and an inconsistent dedent
-// starts a new indentation level. Tabs count to the next multiple of 8
+// Errors do not stop the tokenizer. An unterminated string ends at the end of
+// its line (or of the file, for triple quotes). An unmatched bracket or an
+// unknown character is reported and skipped. An inconsistent dedent starts a
+// new indentation level. Tabs count to the next multiple of 8
 // columns, as in CPython; a file that indents with both tabs and spaces gets
 // one issue, since the same text may look differently nested to its author.
 #include <array>

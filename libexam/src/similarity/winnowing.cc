@@ -3,10 +3,10 @@
 //
 // Every run of k tokens (a k-gram) is hashed with a rolling polynomial hash
 // over the token kinds, so all n - k + 1 hashes cost O(n). Keeping all of them
-// would make the inverted index as large as the token streams, so winnowing
-// keeps a sample: slide a window over w consecutive hashes and keep the
-// minimum of each window (the rightmost one on ties, and each selected
-// position only once). Two guarantees follow. Any shared run of at least
+// would make the inverted index as large as the token streams. Winnowing
+// keeps a sample instead: it slides a window over w consecutive hashes and
+// keeps the minimum of each window. On ties the rightmost one wins, and each
+// selected position is kept once. Two guarantees follow. Any shared run of at least
 // w + k - 1 tokens contains a whole window, hence yields at least one shared
 // fingerprint; and the selection depends only on the window's contents, so
 // the same code yields the same fingerprints wherever it sits in a file. On
@@ -82,7 +82,7 @@ std::vector<Fingerprint> Winnow(const std::vector<uint64_t>& hashes, uint32_t wi
     return selected;
   }
 
-  // A monotonic deque holds the positions whose hashes could still be a
+  // A monotonic deque contains the positions whose hashes could still be a
   // window minimum: hashes increase from front to back, and on equal hashes
   // the later position replaces the earlier (rightmost minimum).
   std::deque<uint32_t> candidates;

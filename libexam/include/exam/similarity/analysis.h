@@ -19,8 +19,8 @@
 namespace exam::similarity {
 
 // Parameters of the pipeline. The defaults were tuned on the labelled corpus
-// of bench/similarity (see docs/benchmarks.md); the reasons for each are in
-// the source file of the stage that uses it.
+// of bench/similarity (figures in docs/benchmarks.md). The source file of the
+// stage that uses each one gives the reasons.
 struct SimilarityOptions {
   std::string language = "python";
   // Length in tokens of the hashed k-grams, and the shortest fragment that
@@ -91,7 +91,7 @@ struct SubmissionSummary {
   uint32_t base_tokens = 0;      // tokens matched to base code
   uint32_t common_tokens = 0;    // tokens of code shared by more than max_share of submissions
   uint32_t compared_tokens = 0;  // the rest: what similarity is measured on
-  bool compared = false;         // false when too short to compare (a notice says so)
+  bool compared = false;         // false when too short to compare (a notice gives the reason)
 };
 
 struct SimilarityReport {
