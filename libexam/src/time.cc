@@ -104,7 +104,16 @@ std::optional<UnixMillis> ParseRfc3339(std::string_view text) {
   const std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds =
       days * 86400 + hour * 3600 + minute * 60 + second - static_cast<std::int64_t>(offset_minutes) * 60;
-  return seconds * 1000 + millis;
+  const UnixMillis time = seconds * 1000 + millis;
+
+  // An offset can move a time in year 0000 or 9999 into year -1 or 10000 in
+  // UTC, which FormatRfc3339 cannot write as a four-digit year.
+  constexpr UnixMillis kFirstTime = -62167219200000;  // 0000-01-01T00:00:00.000Z
+  constexpr UnixMillis kLastTime = 253402300799999;   // 9999-12-31T23:59:59.999Z
+  if (time < kFirstTime || time > kLastTime) {
+    return std::nullopt;
+  }
+  return time;
 }
 
 std::string FormatRfc3339(UnixMillis time) {
