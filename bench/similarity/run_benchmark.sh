@@ -12,11 +12,14 @@
 #   DOLOS_TIMEOUT  seconds before a Dolos run is stopped (default 720)
 #   DOLOS_HEAP_MB  Node heap limit for Dolos (default 7680, under 8 GiB)
 #   SEED           corpus seed (default 1)
+#   TOOLS          tools to run (default "examctl dolos")
+#   OUT            output folder (default bench/out/similarity)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=$root/bench/out/similarity
+out=${OUT:-$root/bench/out/similarity}
+tools=${TOOLS:-examctl dolos}
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(200 1000 5000)
 seed=${SEED:-1}
@@ -45,7 +48,7 @@ fi
 # Dolos is a benchmark dependency only, installed with npm into its own folder.
 dolos_dir=$root/bench/.dolos
 dolos_ok=0
-if [[ ${DOLOS:-1} != 0 ]]; then
+if [[ ${DOLOS:-1} != 0 && $tools == *dolos* ]]; then
   mkdir -p "$dolos_dir"
   cp "$here/dolos/package.json" "$here/dolos/package-lock.json" "$here/dolos/run_dolos.mjs" "$dolos_dir/"
   if [[ -d $dolos_dir/node_modules/@dodona/dolos-lib ]] ||
@@ -56,13 +59,15 @@ if [[ ${DOLOS:-1} != 0 ]]; then
   fi
 fi
 
-# Prints "wall_seconds cpu_seconds peak_kib exit_code" from a time -v log.
+# Prints "wall_seconds cpu_seconds peak_kib exit_code" from a time -v log. A
+# command killed by a signal gets exit code 128 + the signal number.
 time_figures() {
   awk -F': ' '
+    /^Command terminated by signal/ { n = split($0, w, " "); signal = w[n] }
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); wall = (n == 3) ? p[1] * 3600 + p[2] * 60 + p[3] : p[1] * 60 + p[2] }
     /User time/ { user = $2 } /System time/ { sys = $2 }
     /Maximum resident set size/ { rss = $2 } /Exit status/ { code = $2 }
-    END { printf "%.2f %.2f %d %d\n", wall, user + sys, rss, code }' "$1"
+    END { if (signal) code = 128 + signal; printf "%.2f %.2f %d %d\n", wall, user + sys, rss, code }' "$1"
 }
 
 mkdir -p "$out"
@@ -93,18 +98,22 @@ for size in "${sizes[@]}"; do
   echo "== $size submissions" >&2
   python3 "$here/generate_corpus.py" "$dir/corpus" --students "$size" --seed "$seed"
 
-  /usr/bin/time -v "$examctl" similarity "$dir/corpus/submissions" --format csv --top 0 \
-    -o "$dir/examctl.csv" --no-progress 2>"$dir/examctl.time" || true
-  read -r wall cpu rss code < <(time_figures "$dir/examctl.time")
-  python3 "$here/evaluate.py" "$dir/corpus/labels.json" "$dir/examctl.csv" \
-    --json "$dir/examctl-auc.json" >"$dir/examctl-auc.txt"
-  echo "| $size | examctl | $wall | $cpu | $((rss / 1024)) | $code | $(auc_cells "$dir/examctl-auc.json") |" >>"$summary"
-  echo "examctl: ${wall} s, $((rss / 1024)) MiB" >&2
+  if [[ $tools == *examctl* ]]; then
+    /usr/bin/time -v "$examctl" similarity "$dir/corpus/submissions" --format csv --top 0 \
+      -o "$dir/examctl.csv" --no-progress 2>"$dir/examctl.time" || true
+    read -r wall cpu rss code < <(time_figures "$dir/examctl.time")
+    python3 "$here/evaluate.py" "$dir/corpus/labels.json" "$dir/examctl.csv" \
+      --json "$dir/examctl-auc.json" >"$dir/examctl-auc.txt"
+    echo "| $size | examctl | $wall | $cpu | $((rss / 1024)) | $code | $(auc_cells "$dir/examctl-auc.json") |" >>"$summary"
+    echo "examctl: ${wall} s, $((rss / 1024)) MiB" >&2
+  fi
 
   if [[ $dolos_ok == 1 ]]; then
     # The files are passed in one argument list; 5,000 paths fit easily.
+    # --foreground makes timeout signal only node, then wait for it, so that
+    # time -v still reports node's figures after a stop.
     set +e
-    (cd "$dolos_dir" && /usr/bin/time -v timeout --signal=KILL "$dolos_timeout" \
+    (cd "$dolos_dir" && /usr/bin/time -v timeout --foreground --signal=KILL "$dolos_timeout" \
       node --max-old-space-size="$dolos_heap" run_dolos.mjs "$dir"/corpus/submissions/*.py \
       >"$dir/dolos.csv" 2>"$dir/dolos.time")
     set -e

@@ -68,7 +68,7 @@ std::string Program(int seed) {
 
 }  // namespace
 
-TEST_CASE("each obfuscation level ranks above independent solutions") {
+TEST_CASE("each level beats independent solutions") {
   // Common-code masking is off: with nine submissions, code in half of
   // them is exactly the copied code.
   SimilarityOptions options;
@@ -178,7 +178,7 @@ TEST_CASE("code shared by most submissions is ignored") {
   CHECK(kept.pairs.back().similarity > 0.4);
 }
 
-TEST_CASE("three students sharing code in a small class are still reported") {
+TEST_CASE("small copying group still reported") {
   std::vector<Submission> submissions;
   for (int s = 0; s < 5; ++s) {
     submissions.push_back(MakeSubmission("s" + std::to_string(s), Program(s)));
@@ -235,7 +235,7 @@ TEST_CASE("fragments never span two files") {
   CHECK(second_file);
 }
 
-TEST_CASE("empty and tiny submissions are reported not dropped") {
+TEST_CASE("empty and tiny submissions reported") {
   std::vector<Submission> submissions = {
       MakeSubmission("empty", ""),
       MakeSubmission("comments", "# nothing here\n\"\"\"docstring\"\"\"\n"),
