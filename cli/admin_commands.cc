@@ -10,6 +10,7 @@
 #include "exam/crypto.h"
 #include "exam/database.h"
 #include "exam/migrations.h"
+#include "exam/plan.h"
 #include "exam/time.h"
 #include "output.h"
 
@@ -63,6 +64,26 @@ int CreateOrg(const GlobalOptions& options, const OrgArguments& arguments) {
   }
   std::printf("%s organization %s (id %lld)\n", organization->created ? "created" : "found",
               organization->slug.c_str(), static_cast<long long>(organization->id));
+  return kExitOk;
+}
+
+struct PlanArguments {
+  std::string org;
+  std::optional<int> seats;
+  std::optional<int> exams;
+};
+
+int SetOrgPlan(const GlobalOptions& options, const PlanArguments& arguments) {
+  auto database = OpenOwnerDatabase(options);
+  if (!database) {
+    return ReportError(database.error());
+  }
+  auto plan = exam::SetPlan(**database, arguments.org, arguments.seats, arguments.exams);
+  if (!plan) {
+    return ReportError(plan.error());
+  }
+  std::printf("organization %s: %d seats, %d exams\n", arguments.org.c_str(),
+              (*plan)["seat_limit"].get<int>(), (*plan)["exam_limit"].get<int>());
   return kExitOk;
 }
 
@@ -157,6 +178,15 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& re
   org_create->add_flag("--exists-ok", org_arguments->exists_ok,
                        "Succeed when the organization exists already");
   registry.Add(org_create, [&options, org_arguments] { return CreateOrg(options, *org_arguments); });
+
+  auto plan_arguments = std::make_shared<PlanArguments>();
+  CLI::App* set_plan = org->add_subcommand(
+      "set-plan", "Set an organization's seat limit (students in an exam at once) and exam limit");
+  set_plan->add_option("--org", plan_arguments->org, "Organization slug")->required();
+  set_plan->add_option("--seats", plan_arguments->seats,
+                       "Students with an open exam session at once, across the organization");
+  set_plan->add_option("--exams", plan_arguments->exams, "Exams that are not closed");
+  registry.Add(set_plan, [&options, plan_arguments] { return SetOrgPlan(options, *plan_arguments); });
 
   CLI::App* user = admin->add_subcommand("user", "Manage staff users");
   user->require_subcommand(1);

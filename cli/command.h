@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +27,14 @@ struct GlobalOptions {
   std::string database_url;  // admin commands only, from --database-url or EXAM_ADMIN_DATABASE_URL
 };
 
+// Where `examctl login` saves the server and token:
+// $XDG_CONFIG_HOME/examctl/credentials.json, else ~/.config/examctl/credentials.json.
+std::filesystem::path CredentialsPath();
+
+// Fills a missing server or token from the saved login. Flags and environment
+// variables take precedence; the saved token is used only with its own server.
+void LoadSavedLogin(GlobalOptions& options);
+
 // The action of one leaf command; returns the process exit code.
 using CommandAction = std::function<int()>;
 
@@ -43,6 +52,7 @@ void AddRosterCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& r
 void AddSessionCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddEventCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddEvidenceCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
+void AddTokenCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 void AddSimilarityCommand(CLI::App& app, GlobalOptions& options, CommandRegistry& registry);
 
 }  // namespace examctl

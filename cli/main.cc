@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   AddSessionCommands(app, options, registry);
   AddEventCommands(app, options, registry);
   AddEvidenceCommands(app, options, registry);
+  AddTokenCommands(app, options, registry);
   AddSimilarityCommand(app, options, registry);
 
   try {
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "examctl: libsodium could not be initialised\n");
     return kExitFailure;
   }
+  LoadSavedLogin(options);
   for (const auto& [command, action] : registry.actions) {
     if (command->parsed()) {
       return action();

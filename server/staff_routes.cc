@@ -9,6 +9,7 @@
 #include "exam/exam_store.h"
 #include "exam/roster.h"
 #include "exam/session_store.h"
+#include "exam/token_store.h"
 #include "http_util.h"
 #include "routes.h"
 
@@ -126,6 +127,67 @@ void PullEvents(ServerContext& context, const httplib::Request& req, httplib::Re
   ReplyJson(res, 200, *page);
 }
 
+void CreateToken(ServerContext& context, const httplib::Request& req, httplib::Response& res,
+                 const Caller& caller) {
+  auto body = ReadJsonBody(req);
+  if (!body) {
+    return ReplyError(res, body.error(), context.log);
+  }
+  if (!body->is_object()) {
+    return ReplyError(res, exam::InvalidArgument("the request body must be a JSON object"),
+                      context.log);
+  }
+  for (const auto& [field, value] : body->items()) {
+    if (field != "name" && field != "role" && field != "expires_in_days") {
+      return ReplyError(res,
+                        exam::InvalidArgument(fmt::format(
+                            "field \"{}\" cannot be set; the fields are name, role and "
+                            "expires_in_days",
+                            field)),
+                        context.log);
+    }
+  }
+  const json& name = body->value("name", json(""));
+  const json& role = body->value("role", json());
+  const json& days = body->value("expires_in_days", json(90));
+  std::optional<StaffRole> token_role;
+  if (!role.is_null()) {
+    token_role = role.is_string() ? exam::StaffRoleFromName(role.get<std::string>()) : std::nullopt;
+    if (!token_role) {
+      return ReplyError(res, exam::InvalidArgument("role must be \"admin\", \"instructor\" or \"ta\""),
+                        context.log);
+    }
+  }
+  if (!name.is_string() || !days.is_number_integer()) {
+    return ReplyError(
+        res, exam::InvalidArgument("name must be a string and expires_in_days an integer"),
+        context.log);
+  }
+  const std::int64_t day_count = days.get<std::int64_t>();
+  ReplyResult(context, res, 201,
+              exam::CreateOwnApiToken(context.db, *caller.staff, name.get<std::string>(),
+                                      token_role,
+                                      day_count < 0 || day_count > 10000
+                                          ? -1
+                                          : static_cast<int>(day_count),
+                                      context.clock));
+}
+
+void ListAudit(ServerContext& context, const httplib::Request& req, httplib::Response& res,
+               const Caller& caller) {
+  auto limit = IntegerParam(req, "limit", 100);
+  auto before = IntegerParam(req, "before", 0);
+  for (const auto* parsed : {&limit, &before}) {
+    if (!*parsed) {
+      return ReplyError(res, parsed->error(), context.log);
+    }
+  }
+  ReplyResult(context, res, 200,
+              exam::ListAuditLog(context.db, *caller.staff,
+                                 static_cast<int>(std::min<std::int64_t>(*limit, 100000)),
+                                 *before));
+}
+
 }  // namespace
 
 std::vector<Route> StaffRoutes(ServerContext& context) {
@@ -136,6 +198,25 @@ std::vector<Route> StaffRoutes(ServerContext& context) {
        [&context](const httplib::Request&, httplib::Response& res, const Caller&) {
          ReplyJson(res, 200,
                    {{"algorithm", "ed25519"}, {"public_key", context.signing_key.public_key()}});
+       }},
+      {"GET", "/api/tokens", "/api/tokens", Access::kStaff, {},
+       [&context](const httplib::Request&, httplib::Response& res, const Caller& caller) {
+         ReplyResult(context, res, 200, exam::ListApiTokens(context.db, *caller.staff));
+       }},
+      {"POST", "/api/tokens", "/api/tokens", Access::kStaff, {},
+       [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+         CreateToken(context, req, res, caller);
+       }},
+      {"POST", R"(/api/tokens/([0-9]{1,18})/revoke)", "/api/tokens/{id}/revoke", Access::kStaff,
+       {},
+       [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+         ReplyResult(context, res, 200,
+                     exam::RevokeApiToken(context.db, *caller.staff,
+                                          std::stoll(req.matches[1].str()), context.clock));
+       }},
+      {"GET", "/api/audit", "/api/audit", Access::kStaff, {StaffRole::kAdmin},
+       [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+         ListAudit(context, req, res, caller);
        }},
       {"GET", "/api/exams", "/api/exams", Access::kStaff, {},
        [&context](const httplib::Request&, httplib::Response& res, const Caller& caller) {

@@ -144,6 +144,7 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
   // The order of the file is the order of evidence: no sorting here, so a
   // reordered export is reported rather than repaired.
   std::map<std::int64_t, std::pair<std::int64_t, std::string>> last;  // session -> (seq, head hex)
+  std::map<std::int64_t, bool> broken;  // sessions already reported
   for (const auto& [session_id, events] : by_session) {
     ++report.sessions;
     std::string head = ChainGenesis();
@@ -154,6 +155,7 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
         report.problems.push_back(fmt::format(
             "session {}: expected seq {} but found seq {}: an event is missing or out of order",
             session_id, expected_seq, seq));
+        broken[session_id] = true;
         break;
       }
       json payload = *event;
@@ -166,6 +168,7 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
             "session {}: event seq {} does not match its chain hash: it or an earlier event was "
             "changed",
             session_id, seq));
+        broken[session_id] = true;
         break;
       }
       ++report.events;
@@ -188,6 +191,9 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
       continue;
     }
     signed_sessions[session_id] = true;
+    if (broken.count(session_id)) {
+      continue;  // the first bad event is already named
+    }
     auto found = last.find(session_id);
     const std::int64_t last_seq = found == last.end() ? 0 : found->second.first;
     const std::string last_head = found == last.end() ? ToHex(ChainGenesis()) : found->second.second;

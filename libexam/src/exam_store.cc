@@ -54,6 +54,22 @@ Result<json> CreateExam(Database& db, const StaffPrincipal& staff, const ExamSpe
   }
   json exam;
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
+    // The exam limit counts exams that are not closed; the advisory lock
+    // keeps concurrent creations from overshooting it.
+    txn.exec_params("SELECT pg_advisory_xact_lock(hashtext('exam.exams'), $1::integer)",
+                    staff.org_id);
+    const pqxx::row limit = txn.exec_params1(
+        "SELECT o.exam_limit, (SELECT count(*) FROM exams e WHERE e.org_id = o.id "
+        "                        AND e.state <> 'closed') "
+        "  FROM organizations o WHERE o.id = $1",
+        staff.org_id);
+    if (limit[1].as<std::int64_t>() >= limit[0].as<std::int64_t>()) {
+      return Conflict(fmt::format(
+          "the organization's plan allows {} exams that are not closed; close one or ask the "
+          "operator to raise the limit",
+          limit[0].as<std::int64_t>()));
+    }
+
     const pqxx::result taken = txn.exec_params(
         "SELECT id FROM exams WHERE org_id = $1 AND slug = $2", staff.org_id, spec.slug);
     if (!taken.empty()) {

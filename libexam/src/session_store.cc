@@ -147,6 +147,24 @@ Result<json> JoinExam(Database& db, std::string_view invite, const Clock& clock)
         return Conflict(fmt::format("this exam closed at {}",
                                     FormatRfc3339(exam[0][2].as<std::int64_t>())));
       }
+      // The seat limit counts exam sessions open now across the organization.
+      // The advisory lock makes concurrent starts take turns, so the count
+      // cannot be overshot.
+      txn.exec_params("SELECT pg_advisory_xact_lock(hashtext('exam.seats'), $1::integer)",
+                      org_id);
+      const pqxx::row seats = txn.exec_params1(
+          "SELECT o.seat_limit, (SELECT count(*) FROM exam_sessions s WHERE s.org_id = o.id "
+          "        AND s.submitted_at IS NULL "
+          "        AND s.deadline > to_timestamp($2::double precision / 1000)) "
+          "  FROM organizations o WHERE o.id = $1",
+          org_id, now);
+      if (seats[1].as<std::int64_t>() >= seats[0].as<std::int64_t>()) {
+        return Conflict(fmt::format(
+            "the organization's plan allows {} students in an exam at once, and all seats are "
+            "taken; ask the exam's staff",
+            seats[0].as<std::int64_t>()));
+      }
+
       // Concurrent joins of one invite race here; the unique key lets one win
       // and the other reads the winner's row.
       const pqxx::result inserted = txn.exec_params(

@@ -12,8 +12,10 @@
 #include "exam/event_store.h"
 #include "exam/exam_store.h"
 #include "exam/migrations.h"
+#include "exam/plan.h"
 #include "exam/roster.h"
 #include "exam/session_store.h"
+#include "exam/token_store.h"
 #include "pg_fixture.h"
 
 using exam::testing::MakeExamSpec;
@@ -311,4 +313,93 @@ TEST_CASE("stored secrets are hashes only") {
     return {};
   });
   REQUIRE(status.ok());
+}
+
+TEST_CASE("concurrent starts at the seat limit admit one") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  auto organization = MakeOrganization(db, "org-one");
+  REQUIRE(exam::SetPlan(db.owner(), "org-one", 10, std::nullopt).ok());
+  const auto& staff = organization.instructor;
+  REQUIRE(exam::CreateExam(db.app(), staff, MakeExamSpec("midterm")).ok());
+  REQUIRE(exam::PublishExam(db.app(), staff, "midterm").ok());
+  std::vector<exam::RosterRow> rows;
+  for (int i = 0; i < 59; ++i) {
+    rows.push_back({fmt::format("s{}", i), fmt::format("Student {}", i), "", 0});
+  }
+  auto roster = exam::ImportRoster(db.app(), staff, "midterm", rows);
+  REQUIRE(roster.ok());
+  std::vector<std::string> invites;
+  for (const json& entry : (*roster)["entries"]) {
+    invites.push_back(entry["invite"].get<std::string>());
+  }
+  for (int i = 0; i < 9; ++i) {
+    REQUIRE(exam::JoinExam(db.app(), invites[i], clock).ok());
+  }
+
+  std::atomic<int> admitted{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int i = 9; i < 59; ++i) {
+    threads.emplace_back([&, i] {
+      auto joined = exam::JoinExam(db.app(), invites[i], clock);
+      if (joined.ok()) {
+        ++admitted;
+      } else if (joined.error().code == exam::ErrorCode::kConflict) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(admitted == 1);
+  CHECK(refused == 49);
+  CHECK(other == 0);
+  CHECK(CountRows(db, organization.id, "SELECT count(*) FROM exam_sessions") == 10);
+}
+
+TEST_CASE("exam limit refuses one exam too many") {
+  ScratchDatabase db;
+  auto organization = MakeOrganization(db, "org-one");
+  REQUIRE(exam::SetPlan(db.owner(), "org-one", std::nullopt, 1).ok());
+  REQUIRE(exam::CreateExam(db.app(), organization.instructor, MakeExamSpec("first")).ok());
+  auto second = exam::CreateExam(db.app(), organization.instructor, MakeExamSpec("second"));
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().code == exam::ErrorCode::kConflict);
+}
+
+TEST_CASE("token cannot mint more rights than its own") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  auto organization = MakeOrganization(db, "org-one");
+  const auto& staff = organization.instructor;
+
+  auto admin_token =
+      exam::CreateOwnApiToken(db.app(), staff, "laptop", exam::StaffRole::kAdmin, 30, clock);
+  REQUIRE_FALSE(admin_token.ok());
+  CHECK(admin_token.error().code == exam::ErrorCode::kForbidden);
+
+  auto ta_token = exam::CreateOwnApiToken(db.app(), staff, "grader", exam::StaffRole::kTa, 30, clock);
+  REQUIRE(ta_token.ok());
+  auto principal =
+      exam::AuthenticateApiToken(db.app(), (*ta_token)["token"].get<std::string>(), clock);
+  REQUIRE(principal.ok());
+  CHECK(principal->role == exam::StaffRole::kTa);
+
+  auto escalate = exam::CreateOwnApiToken(db.app(), *principal, "again",
+                                          exam::StaffRole::kInstructor, 30, clock);
+  REQUIRE_FALSE(escalate.ok());
+  CHECK(escalate.error().code == exam::ErrorCode::kForbidden);
+
+  REQUIRE(exam::RevokeApiToken(db.app(), staff, (*ta_token)["id"].get<std::int64_t>(), clock).ok());
+  auto revoked =
+      exam::AuthenticateApiToken(db.app(), (*ta_token)["token"].get<std::string>(), clock);
+  REQUIRE_FALSE(revoked.ok());
+  CHECK(revoked.error().code == exam::ErrorCode::kUnauthenticated);
+  CHECK(CountRows(db, organization.id,
+                  "SELECT count(*) FROM audit_log WHERE action LIKE 'api_token.%'") == 2);
 }
