@@ -248,18 +248,22 @@ void AddSimilarityCommand(CLI::App& app, GlobalOptions&, CommandRegistry& regist
   command
       ->add_option("--threshold", args->threshold,
                    "Similarity from 0 to 1 at which a pair joins a cluster")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   command
       ->add_option("--max-share", args->max_share,
                    "Ignore code found in more than this share of the submissions (0 to 1; "
                    "never fewer than 4 submissions)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   command
       ->add_option("--min-match", args->min_match,
                    "Shortest match that counts, in tokens; also the fingerprint k-gram length")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(2u, 1000u));
   command->add_option("--window", args->window, "Winnowing window, in k-grams")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
 
   command->add_option("--threads", args->threads, "Worker threads (default: one per core)");
   command->add_option("--max-file-size", args->max_file_kib, "Skip files larger than this, in KiB")
