@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "exam/csv.h"
 
@@ -180,6 +182,32 @@ Result<ExamSpec> ReadExamFields(const json& object) {
   return spec;
 }
 
+// Maximum nesting of arrays and objects in the JSON form of an exam, which
+// needs 3 levels (exam, questions, question).
+constexpr int kMaxJsonDepth = 64;
+
+// Returns whether `value` nests arrays and objects deeper than `max_depth`.
+// It walks the value with its own stack, because nlohmann::json copies, dumps
+// and compares recursively and would overflow the thread's stack on a value
+// nested many thousands of levels deep.
+bool NestsDeeperThan(const json& value, int max_depth) {
+  std::vector<std::pair<const json*, int>> pending = {{&value, 1}};
+  while (!pending.empty()) {
+    const auto [item, depth] = pending.back();
+    pending.pop_back();
+    if (!item->is_structured()) {
+      continue;
+    }
+    if (depth > max_depth) {
+      return true;
+    }
+    for (const json& child : *item) {
+      pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool IsValidSlug(std::string_view slug) {
@@ -307,6 +335,10 @@ Result<ExamSpec> ReadExamFolder(const std::filesystem::path& folder) {
 }
 
 Result<ExamSpec> ExamSpecFromJson(const json& object) {
+  if (NestsDeeperThan(object, kMaxJsonDepth)) {
+    return InvalidArgument(fmt::format(
+        "exam.json: arrays and objects nest more than {} levels deep", kMaxJsonDepth));
+  }
   if (object.is_object()) {
     for (const auto& [field, value] : object.items()) {
       if (!kExamJsonFields.count(field)) {
