@@ -4,6 +4,8 @@
 // labels come from file names that students chose.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "exam/similarity/report.h"
 #include "report_util.h"
 
@@ -15,7 +17,10 @@ std::string Cell(std::string_view value) {
   if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos) {
     text.insert(text.begin(), '\'');
   }
-  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+  const bool needs_quotes = std::any_of(text.begin(), text.end(), [](char c) {
+    return c == ',' || c == '"' || c == '\r' || c == '\n';
+  });
+  if (!needs_quotes) {
     return text;
   }
   std::string quoted = "\"";
