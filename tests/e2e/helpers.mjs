@@ -170,9 +170,11 @@ export async function selectQuestion(page, number) {
 
 // Runs `examctl ARGS...` with the test's EXAM_SERVER and EXAM_TOKEN and
 // returns its standard output. A non-zero exit rejects with its stderr.
+// `settings.env`, when set, overrides variables (the chaos tests point
+// EXAM_SERVER at their own examd).
 export async function examctl(settings, args) {
   const { stdout } = await execFileAsync(settings.examctl, args, {
-    env: process.env,
+    env: { ...process.env, ...settings.env },
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60000,
   });
