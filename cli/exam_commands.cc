@@ -87,6 +87,27 @@ int Publish(const GlobalOptions& options, const std::string& exam_ref) {
   return kExitOk;
 }
 
+struct StaffArguments {
+  std::string exam;
+  std::string email;
+  std::string role = "ta";
+};
+
+int AddStaff(const GlobalOptions& options, const StaffArguments& arguments) {
+  auto client = ApiClient::FromOptions(options);
+  if (!client) {
+    return ReportError(client.error());
+  }
+  auto assigned = client->Post("/api/exams/" + UrlEncode(arguments.exam) + "/staff",
+                               {{"email", arguments.email}, {"role", arguments.role}});
+  if (!assigned) {
+    return ReportError(assigned.error());
+  }
+  std::printf("%s is now %s on exam %s\n", arguments.email.c_str(), arguments.role.c_str(),
+              arguments.exam.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddExamCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry) {
@@ -110,6 +131,18 @@ void AddExamCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& reg
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   registry.Add(list, [&options, list_format] { return List(options, *list_format); });
+
+  CLI::App* staff = exam->add_subcommand("staff", "Assign staff to an exam");
+  staff->require_subcommand(1);
+  auto staff_arguments = std::make_shared<StaffArguments>();
+  CLI::App* staff_add = staff->add_subcommand(
+      "add", "Let a staff member of the organization see an exam, as its instructor or TA");
+  staff_add->add_option("EXAM", staff_arguments->exam, "Exam id or slug")->required();
+  staff_add->add_option("--email", staff_arguments->email, "The staff member's email")->required();
+  staff_add->add_option("--role", staff_arguments->role, "instructor or ta")
+      ->check(CLI::IsMember({"instructor", "ta"}))
+      ->capture_default_str();
+  registry.Add(staff_add, [&options, staff_arguments] { return AddStaff(options, *staff_arguments); });
 
   auto publish_ref = std::make_shared<std::string>();
   CLI::App* publish = exam->add_subcommand(

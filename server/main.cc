@@ -28,6 +28,7 @@ struct Options {
   std::string web_root;
   std::string public_url;
   std::string port_file;
+  bool print_routes = false;
   std::string signing_key = "examd-signing.key";
   int threads = 16;
   int pool_size = 8;
@@ -52,6 +53,35 @@ bool SplitHostPort(const std::string& address, std::string& host, int& port) {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+// The route table as JSON, for tests that check every route's access.
+nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const examd::Route& route : routes) {
+    const char* access = "public";
+    switch (route.access) {
+      case examd::Access::kPublic:
+        access = "public";
+        break;
+      case examd::Access::kStudent:
+        access = "student";
+        break;
+      case examd::Access::kStaff:
+        access = "staff";
+        break;
+    }
+    nlohmann::json roles = nlohmann::json::array();
+    for (exam::StaffRole role : route.staff_roles) {
+      roles.push_back(exam::StaffRoleName(role));
+    }
+    list.push_back({{"method", route.method},
+                    {"pattern", route.pattern},
+                    {"name", route.name},
+                    {"access", access},
+                    {"staff_roles", roles}});
+  }
+  return list;
 }
 
 int Fail(const std::string& message) {
@@ -95,6 +125,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--port-file", options.port_file,
                  "Write the bound port to this file once listening (for tests that use port 0)");
+  app.add_flag("--print-routes", options.print_routes,
+               "Print every route with who may call it, as JSON, and exit");
   CLI11_PARSE(app, argc, argv);
 
   exam::LogSink& log = exam::StderrJsonLogSink();
@@ -162,6 +194,10 @@ int main(int argc, char** argv) {
   examd::ServerContext context{**database, exam::SystemClock(), log, *assets, *signing_key,
                                options.public_url.empty() ? "http://" + listening
                                                           : options.public_url};
+  if (options.print_routes) {
+    std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
+    return 0;
+  }
   examd::InstallRoutes(server, context);
 
   if (!options.port_file.empty()) {

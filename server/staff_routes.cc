@@ -240,6 +240,23 @@ std::vector<Route> StaffRoutes(ServerContext& context) {
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          ImportRoster(context, req, res, caller);
        }},
+      {"POST", exam_path + "/staff", "/api/exams/{exam}/staff", Access::kStaff, writers,
+       [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+         auto body = ReadJsonBody(req);
+         if (!body) {
+           return ReplyError(res, body.error(), context.log);
+         }
+         if (!body->is_object() || !body->value("email", json()).is_string() ||
+             !body->value("role", json()).is_string() || body->size() != 2) {
+           return ReplyError(
+               res, exam::InvalidArgument("the request body must be {\"email\": ..., \"role\": ...}"),
+               context.log);
+         }
+         ReplyResult(context, res, 200,
+                     exam::AssignExamStaff(context.db, *caller.staff, req.matches[1].str(),
+                                           (*body)["email"].get<std::string>(),
+                                           (*body)["role"].get<std::string>()));
+       }},
       {"GET", exam_path + "/sessions", "/api/exams/{exam}/sessions", Access::kStaff, {},
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          ReplyResult(context, res, 200,

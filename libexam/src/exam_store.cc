@@ -118,9 +118,13 @@ Result<json> ListExams(Database& db, const StaffPrincipal& staff) {
   json exams = json::array();
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result rows = txn.exec_params(
-        fmt::format("SELECT {} FROM exams e WHERE org_id = $1 ORDER BY created_at DESC, id DESC",
+        fmt::format("SELECT {} FROM exams e WHERE org_id = $1 "
+                    "  AND ($2::boolean OR owner_id = $3::bigint OR EXISTS ("
+                    "       SELECT 1 FROM exam_staff x WHERE x.org_id = $1 AND x.exam_id = e.id "
+                    "          AND x.user_id = $3::bigint)) "
+                    "ORDER BY created_at DESC, id DESC",
                     kExamColumns),
-        staff.org_id);
+        staff.org_id, staff.role == StaffRole::kAdmin, staff.user_id);
     for (const pqxx::row& row : rows) {
       exams.push_back(ExamRowToJson(row));
     }
@@ -137,7 +141,8 @@ Result<json> GetExam(Database& db, const StaffPrincipal& staff, std::string_view
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result rows = txn.exec_params(
         fmt::format("SELECT {} FROM exams e WHERE {}", kExamColumns, internal::kExamByRef),
-        staff.org_id, std::string(exam_ref));
+        staff.org_id, std::string(exam_ref), staff.role == StaffRole::kAdmin,
+        staff.user_id);
     if (rows.empty()) {
       return ExamNotFound(exam_ref);
     }
@@ -170,7 +175,8 @@ Result<json> PublishExam(Database& db, const StaffPrincipal& staff, std::string_
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result rows = txn.exec_params(
         fmt::format("SELECT id, state FROM exams WHERE {} FOR UPDATE", internal::kExamByRef),
-        staff.org_id, std::string(exam_ref));
+        staff.org_id, std::string(exam_ref), staff.role == StaffRole::kAdmin,
+        staff.user_id);
     if (rows.empty()) {
       return ExamNotFound(exam_ref);
     }
@@ -199,6 +205,54 @@ Result<json> PublishExam(Database& db, const StaffPrincipal& staff, std::string_
     return status.error();
   }
   return exam;
+}
+
+Result<json> AssignExamStaff(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,
+                             std::string_view email, std::string_view role) {
+  if (staff.role == StaffRole::kTa) {
+    return Error{ErrorCode::kForbidden, "a TA cannot assign staff; ask an instructor"};
+  }
+  if (role != "instructor" && role != "ta") {
+    return InvalidArgument(fmt::format("role must be \"instructor\" or \"ta\", got \"{}\"", role));
+  }
+  json assignment;
+  Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
+    const pqxx::result exam = txn.exec_params(
+        fmt::format("SELECT id FROM exams WHERE {}", internal::kExamByRef), staff.org_id,
+        std::string(exam_ref), staff.role == StaffRole::kAdmin, staff.user_id);
+    if (exam.empty()) {
+      return ExamNotFound(exam_ref);
+    }
+    const pqxx::result user = txn.exec_params(
+        "SELECT id, role FROM staff_users WHERE org_id = $1 AND email = lower($2)", staff.org_id,
+        std::string(email));
+    if (user.empty()) {
+      return NotFound(fmt::format(
+          "staff user {} not found in this organization; an operator creates staff users", email));
+    }
+    if (role == "instructor" && user[0][1].as<std::string>() == "ta") {
+      return InvalidArgument(fmt::format("{} is a TA and cannot be an exam's instructor", email));
+    }
+    const std::int64_t exam_id = exam[0][0].as<std::int64_t>();
+    const std::int64_t user_id = user[0][0].as<std::int64_t>();
+    txn.exec_params(
+        "INSERT INTO exam_staff (org_id, exam_id, user_id, role) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (org_id, exam_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+        staff.org_id, exam_id, user_id, std::string(role));
+    txn.exec_params(
+        "INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id, "
+        "                       detail) "
+        "VALUES ($1, 'staff', $2, 'exam.staff_assign', 'exam', $3, $4::jsonb)",
+        staff.org_id, staff.user_id, exam_id,
+        json({{"user_id", user_id}, {"role", std::string(role)}}).dump());
+    assignment = {{"exam_id", exam_id}, {"user_id", user_id}, {"email", std::string(email)},
+                  {"role", std::string(role)}};
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return assignment;
 }
 
 }  // namespace exam

@@ -179,7 +179,8 @@ Result<json> ImportRoster(Database& db, const StaffPrincipal& staff, std::string
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result exam = txn.exec_params(
         fmt::format("SELECT id FROM exams WHERE {} FOR UPDATE", internal::kExamByRef),
-        staff.org_id, std::string(exam_ref));
+        staff.org_id, std::string(exam_ref), staff.role == StaffRole::kAdmin,
+        staff.user_id);
     if (exam.empty()) {
       return NotFound(fmt::format("exam \"{}\" not found", exam_ref));
     }

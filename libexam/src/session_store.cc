@@ -231,7 +231,8 @@ Result<json> ListSessions(Database& db, const StaffPrincipal& staff, std::string
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result exam = txn.exec_params(
         fmt::format("SELECT id FROM exams WHERE {}", internal::kExamByRef), staff.org_id,
-        std::string(exam_ref));
+        std::string(exam_ref), staff.role == StaffRole::kAdmin,
+        staff.user_id);
     if (exam.empty()) {
       return NotFound(fmt::format("exam \"{}\" not found", exam_ref));
     }

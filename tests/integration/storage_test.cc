@@ -403,3 +403,36 @@ TEST_CASE("token cannot mint more rights than its own") {
   CHECK(CountRows(db, organization.id,
                   "SELECT count(*) FROM audit_log WHERE action LIKE 'api_token.%'") == 2);
 }
+
+TEST_CASE("TA sees only exams they are assigned to") {
+  ScratchDatabase db;
+  auto organization = MakeOrganization(db, "org-one");
+  auto ta_user = exam::CreateStaffUser(db.owner(), "org-one", "ta@org-one.example.edu",
+                                       exam::StaffRole::kTa, "TA", std::nullopt, false);
+  REQUIRE(ta_user.ok());
+  auto other_instructor =
+      exam::CreateStaffUser(db.owner(), "org-one", "other@org-one.example.edu",
+                            exam::StaffRole::kInstructor, "Other", std::nullopt, false);
+  REQUIRE(other_instructor.ok());
+  const exam::StaffPrincipal ta{organization.id, ta_user->id, exam::StaffRole::kTa, 0};
+  const exam::StaffPrincipal other{organization.id, other_instructor->id,
+                                   exam::StaffRole::kInstructor, 0};
+  REQUIRE(exam::CreateExam(db.app(), organization.instructor, MakeExamSpec("midterm")).ok());
+
+  auto hidden = exam::GetExam(db.app(), ta, "midterm");
+  REQUIRE_FALSE(hidden.ok());
+  CHECK(hidden.error().code == exam::ErrorCode::kNotFound);
+  CHECK(exam::ListExams(db.app(), ta)->empty());
+  CHECK_FALSE(exam::GetExam(db.app(), other, "midterm").ok());
+  CHECK(exam::ListSessions(db.app(), ta, "midterm").error().code == exam::ErrorCode::kNotFound);
+
+  auto refused = exam::AssignExamStaff(db.app(), ta, "midterm", "ta@org-one.example.edu", "ta");
+  REQUIRE_FALSE(refused.ok());
+  REQUIRE(exam::AssignExamStaff(db.app(), organization.instructor, "midterm",
+                                "ta@org-one.example.edu", "ta")
+              .ok());
+  CHECK(exam::GetExam(db.app(), ta, "midterm").ok());
+  CHECK(exam::ListExams(db.app(), ta)->size() == 1);
+  CHECK(exam::ListSessions(db.app(), ta, "midterm").ok());
+  CHECK_FALSE(exam::GetExam(db.app(), other, "midterm").ok());
+}

@@ -19,7 +19,8 @@ namespace exam {
 // organization already has an exam with that slug, kForbidden for a TA.
 Result<nlohmann::json> CreateExam(Database& db, const StaffPrincipal& staff, const ExamSpec& spec);
 
-// Lists the organization's exams, newest first.
+// Lists the exams the caller may see, newest first: all of the organization's
+// for an org admin, else those the caller owns or is assigned to.
 Result<nlohmann::json> ListExams(Database& db, const StaffPrincipal& staff);
 
 // Returns one exam with its questions. `exam_ref` is the numeric id or the slug.
@@ -31,9 +32,20 @@ Result<nlohmann::json> PublishExam(Database& db, const StaffPrincipal& staff,
 
 namespace internal {
 // SQL condition selecting the exam named by parameter $2 (an id or a slug) in
-// organization $1. Shared by the storage files that address an exam.
+// organization $1, if staff member $4 may see it: $3 is true for an org
+// admin, who sees every exam; others see exams they own or are assigned to.
+// Shared by the storage files that address an exam, so an exam the caller may
+// not see is "not found" everywhere.
 inline constexpr const char* kExamByRef =
-    "org_id = $1 AND CASE WHEN $2 ~ '^[0-9]{1,18}$' THEN id = $2::bigint ELSE slug = $2 END";
+    "org_id = $1 AND CASE WHEN $2 ~ '^[0-9]{1,18}$' THEN id = $2::bigint ELSE slug = $2 END "
+    "AND ($3::boolean OR owner_id = $4::bigint OR EXISTS (SELECT 1 FROM exam_staff x "
+    "     WHERE x.org_id = $1 AND x.exam_id = id AND x.user_id = $4::bigint))";
 }  // namespace internal
+
+// Assigns a staff member of the organization to an exam as "instructor" or
+// "ta", so they see it. Org admins and the exam's instructors may assign.
+Result<nlohmann::json> AssignExamStaff(Database& db, const StaffPrincipal& staff,
+                                       std::string_view exam_ref, std::string_view email,
+                                       std::string_view role);
 
 }  // namespace exam
