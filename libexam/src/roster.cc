@@ -143,6 +143,15 @@ Result<std::vector<RosterRow>> RosterRowsFromJson(const json& body) {
         !entry.value("name", json()).is_string()) {
       return InvalidArgument(fmt::format("{}: must be an object with string student_id and name", where));
     }
+    for (const auto& [field, value] : entry.items()) {
+      if (field != "student_id" && field != "name" && field != "email" &&
+          field != "extra_minutes") {
+        return InvalidArgument(fmt::format(
+            "{}: field \"{}\" cannot be set; the fields are student_id, name, email and "
+            "extra_minutes",
+            where, field));
+      }
+    }
     RosterRow row;
     row.student_id = entry["student_id"].get<std::string>();
     row.name = entry["name"].get<std::string>();

@@ -161,6 +161,9 @@ TEST_CASE("roster json rejects broken bodies") {
       {"empty student_id",
        {{"entries", {{{"student_id", ""}, {"name", "Ada"}}}}},
        {"entries[0]", "student_id"}},
+      {"org_id set by the caller",
+       {{"entries", {{{"student_id", "s1"}, {"name", "Ada"}, {"org_id", 2}}}}},
+       {"entries[0]", "\"org_id\" cannot be set"}},
   };
   for (const JsonCase& c : cases) {
     SECTION(c.name) { CheckRejected(exam::RosterRowsFromJson(c.body), c.fragments); }
