@@ -25,7 +25,7 @@ const CHAOS_ENV = [
 
 // The number of chaos invites that go to the browser; the rest are
 // simulated students.
-export const BROWSER_INVITES = 4;
+export const BROWSER_INVITES = 6;
 
 // Returns the settings of the chaos tests, or {missing: [...]}.
 export function readChaosSettings() {

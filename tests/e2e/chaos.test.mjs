@@ -211,6 +211,13 @@ test('offline typing, tab closed and reopened', { skip, timeout: 120000 }, async
     await startTyping(page);
     await selectQuestion(page, 2);
     await typeLines(page, ['', '# typed offline: ' + 'abcdefghij'.repeat(8)]);
+    // The browser reports itself offline, so the status line says so at
+    // once, with the time since the last save.
+    await page.waitForFunction(
+      () => /^Offline: not saved for \d+ s/.test(document.getElementById('save-status').textContent),
+      null,
+      { timeout: 30000 },
+    );
     const offlineTexts = await editorTexts(page, opened.answer.exam.questions);
     assert.ok((await queuedInBrowser(page, opened.answer.session.id)) > 300, 'the offline typing is queued in the browser');
     await page.close();
@@ -252,4 +259,104 @@ test('tab closed without submitting and reopened', { skip, timeout: 120000 }, as
   assert.match(texts[again.answer.exam.questions[2].key], /print\("reopened"\)$/);
   assert.deepEqual(problems, []);
   await again.page.close();
+});
+
+test('IndexedDB unavailable keeps sending from memory', { skip, timeout: 120000 }, async () => {
+  const page = await browser.context.newPage();
+  // As in some private browsing modes: opening a database fails.
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = function open() {
+      throw new DOMException('IndexedDB is disabled in this test', 'InvalidStateError');
+    };
+  });
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  const answer = await openExam(page, inviteOn(examd.baseUrl, settings.browserInvites[4]));
+  const warning = page.locator('#save-warning');
+  await warning.waitFor({ state: 'visible', timeout: 10000 });
+  assert.match(await warning.textContent(), /does not let the exam page keep your work on this computer/);
+
+  await startTyping(page, ['', 'print("memory only")']);
+  await waitForSaved(page);
+  const texts = await editorTexts(page, answer.exam.questions);
+  const eventsOf = await pullEvents(settings, examd.baseUrl);
+  const events = eventsOf(answer.session.id);
+  assertContiguous(events, 1, `browser session ${answer.session.id}`);
+  const starters = Object.fromEntries(answer.exam.questions.map((question) => [question.key, question.starter ?? '']));
+  assert.deepEqual(replayEdits(starters, events), texts, 'the events kept in memory reached the server');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('invalid event is isolated, offline submit', { skip, timeout: 120000 }, async () => {
+  const opened = await openChaosPage(5);
+  const { page, answer } = opened;
+  await waitForSaved(page);
+
+  // examd answers 400 for every batch that contains the next event, as it
+  // would for an event it considers invalid.
+  const badSeq = answer.session.next_seq + 2;
+  let rejected = 0;
+  await page.route('**/api/student/events', async (route) => {
+    const { events } = JSON.parse(route.request().postData());
+    if (events.some((event) => event.seq === badSeq)) {
+      rejected += 1;
+      await route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'invalid_argument', message: `events[0] (seq ${badSeq}) is invalid`, id: 'e-test' } }),
+      });
+      return;
+    }
+    await route.continue();
+  });
+  await startTyping(page, ['', '# before and after an invalid event']);
+  const warning = page.locator('#save-warning');
+  await warning.waitFor({ state: 'visible', timeout: 30000 });
+  assert.match(await warning.textContent(), new RegExp(`rejected one of your recorded changes \\(event ${badSeq}`));
+  assert.equal(await page.locator('#save-status').getAttribute('data-state'), 'error');
+  assert.ok(rejected >= 1, 'the batch with the invalid event was sent');
+
+  // The events after the invalid one reach the server above the gap.
+  let stored = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    stored = (await pullEvents(settings, examd.baseUrl))(answer.session.id).map((event) => event.seq);
+    if (stored.includes(badSeq + 1)) {
+      break;
+    }
+    await page.waitForTimeout(500);
+  }
+  assert.ok(stored.includes(badSeq - 1), 'the events before the invalid one are stored');
+  assert.ok(!stored.includes(badSeq), 'the invalid event is not stored');
+  assert.ok(stored.includes(badSeq + 1), 'the events after the invalid one are stored');
+
+  // A fixed server accepts the event, and the queue drains.
+  await page.unroute('**/api/student/events');
+  await waitForSaved(page, 60000);
+  assert.equal(await queuedInBrowser(page, answer.session.id), 0, 'the browser queue is empty');
+
+  // Submit while offline: the submit waits in the queue and completes when
+  // the network is back.
+  await browser.context.setOffline(true);
+  try {
+    await page.click('#submit-button');
+    await page.locator('#confirm-submit').waitFor({ state: 'visible' });
+    await page.click('#confirm-submit-yes');
+    await page.locator('#submitted').waitFor({ state: 'visible', timeout: 30000 });
+    assert.match(await page.textContent('#submitted-text'), /stored in this browser but not yet on the server/);
+  } finally {
+    await browser.context.setOffline(false);
+  }
+  await waitForSaved(page, 60000);
+  assert.match(await page.textContent('#submitted-text'), /now reached the exam server/);
+
+  const texts = await editorTexts(page, answer.exam.questions);
+  const eventsOf = await pullEvents(settings, examd.baseUrl);
+  const events = eventsOf(answer.session.id);
+  assertContiguous(events, opened.acks.max, `browser session ${answer.session.id}`);
+  assert.equal(events.at(-1).type, 'submit', 'the offline submit reached the server');
+  const starters = Object.fromEntries(answer.exam.questions.map((question) => [question.key, question.starter ?? '']));
+  assert.deepEqual(replayEdits(starters, events), texts);
+  assert.deepEqual(opened.problems.filter((problem) => !/rejected event|rejected one/.test(problem)), []);
+  await page.close();
 });

@@ -26,6 +26,10 @@ const STATE_REFRESH_MS = 60000;
 const REJOIN_RETRY_MS = 5000;
 // The timer turns to a warning colour when less than this is left.
 const WARNING_MS = 5 * 60 * 1000;
+// examd accepts events until the deadline plus this grace period, and after
+// that only events stamped (client time `t`) before it (docs/api.md,
+// "Deadline and grace").
+const GRACE_MS = 2 * 60 * 1000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -46,6 +50,7 @@ const ui = {
   submitted: $('submitted'),
   submittedText: $('submitted-text'),
   confirmDialog: $('confirm-submit'),
+  saveWarning: $('save-warning'),
   panelTemplate: $('panel-template'),
 };
 
@@ -56,6 +61,12 @@ const SAVE_STATUS_TEXT = {
   error: 'Not saved',
   closed: 'Exam submitted',
 };
+
+// Returns "45 s" or "3 min" for a duration in milliseconds.
+function formatDuration(ms) {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  return seconds < 120 ? `${seconds} s` : `${Math.floor(seconds / 60)} min`;
+}
 
 class ExamPage {
   constructor() {
@@ -94,7 +105,7 @@ class ExamPage {
       );
       return;
     }
-    this.store = await openStore();
+    this.store = await openStore((error) => this.showStorageWarning(error));
     this.inviteHash = await sha256Hex(`invite:${this.invite}`);
     if (!(await this.lockExamSession())) {
       this.showNotice(
@@ -140,7 +151,7 @@ class ExamPage {
       sessionId: this.record.sessionId,
       token: this.record.token,
       nextSeq,
-      onStatus: (state, detail) => this.showSaveStatus(state, detail),
+      onStatus: (state, detail, unsavedMs) => this.showSaveStatus(state, detail, unsavedMs),
     });
     const queued = await this.store.countQueued(this.record.sessionId);
     if (queued > 0) {
@@ -297,7 +308,7 @@ class ExamPage {
       sessionId: this.record.sessionId,
       token: this.record.token,
       nextSeq,
-      onStatus: (state, detail) => this.showSaveStatus(state, detail),
+      onStatus: (state, detail, unsavedMs) => this.showSaveStatus(state, detail, unsavedMs),
       onServerSubmitted: () => {
         if (!this.submitted) {
           this.showSubmitted('This exam was already submitted.');
@@ -305,6 +316,12 @@ class ExamPage {
       },
       onConflict: () => this.onConflict(),
       onRejected: () => this.onEventsRejected(),
+      onInvalid: (seq, error) =>
+        this.showSaveWarning(
+          'invalid',
+          `The exam server rejected one of your recorded changes (event ${seq}: ${error.message}). ` +
+            'Your work is kept in this browser and your later changes are still sent. Tell the exam supervisor, and keep this tab open.',
+        ),
     });
 
     const handlers = {
@@ -386,7 +403,8 @@ class ExamPage {
     // server has not seen them yet. Leaving then requires a confirmation.
     window.addEventListener('beforeunload', (event) => {
       const state = ui.saveStatus.dataset.state;
-      if (state === 'offline' || state === 'error') {
+      const unsentInMemory = !this.store.persistent && state !== 'saved' && state !== 'closed';
+      if (state === 'offline' || state === 'error' || unsentInMemory) {
         event.preventDefault();
         event.returnValue = '';
       }
@@ -620,12 +638,22 @@ class ExamPage {
     const uploaded = await this.recorder.flush(SUBMIT_FLUSH_MS);
     this.record = { ...this.record, submittedAt: new Date(this.clock.now()).toISOString() };
     await this.store.putSession(this.record);
-    this.showSubmitted(
-      uploaded
-        ? (confirm ? '' : 'The time is up, so your exam was submitted automatically. ') +
-            'Your answers have been saved. You may close this tab.'
-        : 'Your answers are stored in this browser but not yet on the server. Keep this tab open and connected until the status says "All changes saved".',
-    );
+    let text;
+    if (uploaded) {
+      text = (confirm ? '' : 'The time is up, so your exam was submitted automatically. ') +
+        'Your answers have been saved. You may close this tab.';
+    } else {
+      // The sender keeps trying, and examd accepts the submit and the work
+      // before it when they were made before the deadline plus the grace
+      // period, however late they arrive.
+      text = (confirm ? '' : 'The time is up, so your exam was submitted automatically. ') +
+        'Your answers and the submit are stored in this browser but not yet on the server. ' +
+        'They are sent as soon as the connection is back, and they count because they were made in time. ' +
+        'Keep this tab open and connected until the status says "All changes saved". ' +
+        'If you must close it, open your exam link again once you are online.';
+    }
+    this.submitPending = !uploaded;
+    this.showSubmitted(text);
   }
 
   confirmSubmit() {
@@ -660,10 +688,73 @@ class ExamPage {
     document.body.classList.add('is-submitted');
   }
 
-  showSaveStatus(state, detail = '') {
+  // Shows the sender's state in the top bar. After `unsavedMs` of failed
+  // sending the line says for how long the work has not been saved, and
+  // the tooltip says what to do.
+  showSaveStatus(state, detail = '', unsavedMs = 0) {
     ui.saveStatus.dataset.state = state;
-    ui.saveStatus.textContent = SAVE_STATUS_TEXT[state] ?? state;
+    let text = SAVE_STATUS_TEXT[state] ?? state;
+    if ((state === 'offline' || state === 'error') && unsavedMs >= 1000) {
+      text = `${state === 'offline' ? 'Offline: not' : 'Not'} saved for ${formatDuration(unsavedMs)}. Keep this tab open`;
+    }
+    ui.saveStatus.textContent = text;
     ui.saveStatus.title = detail;
+    if (state === 'saved' || state === 'closed') {
+      this.hideSaveWarning('deadline');
+      this.hideSaveWarning('invalid');
+      if (state === 'saved' && this.submitPending) {
+        this.submitPending = false;
+        ui.submittedText.textContent = 'Your answers and the submit have now reached the exam server. You may close this tab.';
+      }
+    } else if (state === 'offline' || state === 'error') {
+      this.warnIfPastDeadline();
+    }
+  }
+
+  // The deadline passed while this page's events have not all reached the
+  // server. They still count when they arrive, because examd accepts events
+  // stamped before the deadline plus the grace period.
+  warnIfPastDeadline() {
+    if (!this.deadline || Number.isNaN(this.deadline) || this.clock.now() < this.deadline) {
+      return;
+    }
+    const graceEnds = new Date(this.deadline + GRACE_MS).toLocaleTimeString();
+    this.showSaveWarning(
+      'deadline',
+      'The time is up while your latest work has not reached the exam server. ' +
+        `Work done before ${graceEnds} is kept in this browser and still counts when it arrives. ` +
+        'Reconnect to the network and keep this tab open until the status says "All changes saved".',
+    );
+  }
+
+  // Shows a warning under the top bar. Each `kind` has one paragraph.
+  showSaveWarning(kind, text) {
+    let paragraph = ui.saveWarning.querySelector(`[data-kind="${kind}"]`);
+    if (!paragraph) {
+      paragraph = document.createElement('p');
+      paragraph.dataset.kind = kind;
+      ui.saveWarning.append(paragraph);
+    }
+    paragraph.textContent = text;
+    ui.saveWarning.hidden = false;
+  }
+
+  hideSaveWarning(kind) {
+    ui.saveWarning.querySelector(`[data-kind="${kind}"]`)?.remove();
+    ui.saveWarning.hidden = ui.saveWarning.childElementCount === 0;
+  }
+
+  // IndexedDB could not be opened or a write to it failed: from now on the
+  // page keeps new work in memory only, which a reload or a closed tab loses.
+  showStorageWarning(error) {
+    const full = error?.name === 'QuotaExceededError';
+    this.showSaveWarning(
+      'storage',
+      (full
+        ? 'This browser has no space left to keep your work on this computer. '
+        : 'This browser does not let the exam page keep your work on this computer (private browsing or a storage setting). ') +
+        'Your work is still sent to the exam server as you type. Do not close or reload this tab while the status does not say "All changes saved".',
+    );
   }
 
   showNotice(title, text, retry = null) {

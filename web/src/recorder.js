@@ -17,6 +17,11 @@ const BATCH_MAX_BYTES = 900 * 1024;
 const SEND_INTERVAL_MS = 1000;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+// Failed requests show as "Saving…" for this long before the status line
+// says that the work is not saved, so a short blip alarms nobody. The
+// browser reporting itself offline shows at once.
+const ALARM_AFTER_MS = 10000;
+const STATUS_REFRESH_MS = 1000;
 
 // Returns the longest prefix of `events` whose JSON fits in BATCH_MAX_BYTES,
 // and at least the first event.
@@ -34,12 +39,28 @@ function limitBytes(events) {
 
 export class Recorder {
   // Callbacks:
-  // - onStatus(state, detail) with state 'saved', 'saving', 'offline' or 'error'.
+  // - onStatus(state, detail, unsavedMs) with state 'saved', 'saving',
+  //   'offline' or 'error'. `unsavedMs` is how long sending has failed
+  //   without a break, or 0.
   // - onServerSubmitted() when a response reports the session as submitted.
   // - onConflict(seqs) when the server already stored other events under seqs.
   // - onRejected(error) when the server rejected a whole batch with 409. It
   //   does so for events after the session's submit event.
-  constructor({ store, sessionId, token, nextSeq, onStatus, onServerSubmitted, onConflict, onRejected }) {
+  // - onInvalid(seq, error) when the server answered 400 for event `seq`
+  //   sent on its own: examd considers the event invalid.
+  // `alarmAfterMs` overrides ALARM_AFTER_MS (the unit tests set 0).
+  constructor({
+    store,
+    sessionId,
+    token,
+    nextSeq,
+    onStatus,
+    onServerSubmitted,
+    onConflict,
+    onRejected,
+    onInvalid,
+    alarmAfterMs = ALARM_AFTER_MS,
+  }) {
     this.store = store;
     this.sessionId = sessionId;
     this.token = token;
@@ -48,6 +69,8 @@ export class Recorder {
     this.onServerSubmitted = onServerSubmitted ?? (() => {});
     this.onConflict = onConflict ?? (() => {});
     this.onRejected = onRejected ?? (() => {});
+    this.onInvalid = onInvalid ?? (() => {});
+    this.alarmAfterMs = alarmAfterMs;
 
     this.ackedSeq = nextSeq - 1;
     this.unwritten = [];
@@ -59,6 +82,19 @@ export class Recorder {
     this.failures = 0;
     this.state = null;
     this.conflicts = [];
+    // When sending started to fail (Date.now()), or null after a success.
+    this.failingSince = null;
+    this.failure = null;
+    this.statusTimer = null;
+    // The size of the next batch. A 400 answer halves it until the invalid
+    // event is found, and a success restores BATCH_SIZE.
+    this.batchLimit = BATCH_SIZE;
+    // Seqs the server rejected as invalid when sent alone, with its message.
+    this.invalid = new Map();
+    // The highest seq above an invalid event that examd has stored. examd
+    // cannot acknowledge it, because acked_seq stops below the gap, so the
+    // next batches start after it instead of resending what is stored.
+    this.storedAbove = 0;
   }
 
   // Creates the next event, writes it to the local queue and returns it.
@@ -145,12 +181,16 @@ export class Recorder {
   start() {
     this.stopped = false;
     this.schedule(0);
+    // Counts the seconds in "Not saved for N s" between two attempts.
+    this.statusTimer ??= setInterval(() => this.refreshFailure(), STATUS_REFRESH_MS);
   }
 
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = null;
+    clearInterval(this.statusTimer);
+    this.statusTimer = null;
   }
 
   // Sends until the queue is empty or `timeoutMs` passed. Returns true when
@@ -214,34 +254,56 @@ export class Recorder {
   }
 
   async sendBatch() {
-    const events = limitBytes(await this.store.queuedEvents(this.sessionId, BATCH_SIZE));
+    const events = limitBytes(await this.nextBatch());
     if (events.length === 0) {
       this.report(0);
       return 0;
     }
 
-    this.setState('saving');
+    if (this.failingSince === null) {
+      this.setState('saving');
+    }
     let answer;
     try {
       answer = await sendEvents(this.token, events);
     } catch (error) {
+      if (error instanceof ApiError && (error.status === 400 || error.status === 413) && events.length > 1) {
+        // Halve the batch and send again at once to find the rejected event.
+        this.batchLimit = Math.ceil(events.length / 2);
+        return 1;
+      }
       this.failures += 1;
+      this.failingSince ??= Date.now();
       if (error instanceof NetworkError) {
-        this.setState('offline', 'Offline: your work is kept in this browser and sent when the connection is back.');
+        this.fail(
+          'offline',
+          'You are offline or the exam server is unreachable. Your work is kept in this browser and sent when the connection is back. Keep this tab open.',
+        );
       } else if (error instanceof ApiError && error.status === 401) {
-        this.setState('error', 'The server no longer accepts this exam session. Reload the page.');
+        this.fail('error', 'The server no longer accepts this exam session. Reload the page.', true);
       } else if (error instanceof ApiError && error.status === 409) {
         console.warn('the server rejected a batch of events:', error.message);
-        this.setState('error', error.message);
+        this.fail('error', error.message, true);
         this.onRejected(error);
+      } else if (error instanceof ApiError && (error.status === 400 || error.status === 413)) {
+        return this.onBadRequest(events, error);
       } else {
         console.error('sending events failed:', error);
-        this.setState('error', `Saving failed (${error.message}); retrying.`);
+        this.fail('error', `Saving failed (${error.message}). Your work is kept in this browser and the page keeps retrying.`);
       }
       return -1;
     }
 
-    this.failures = 0;
+    this.batchLimit = BATCH_SIZE;
+    const sentSeqs = events.map((event) => event.seq);
+    for (const seq of sentSeqs) {
+      this.invalid.delete(seq);
+    }
+    if (this.invalid.size === 0) {
+      this.failures = 0;
+      this.failingSince = null;
+      this.failure = null;
+    }
     const conflicts = Array.isArray(answer.conflicts) ? answer.conflicts.filter(Number.isInteger) : [];
     if (conflicts.length > 0) {
       // The server already stores other content under these seqs and has
@@ -251,6 +313,7 @@ export class Recorder {
       this.onConflict(conflicts);
     }
     this.ackedSeq = Math.max(this.ackedSeq, answer.acked_seq);
+    this.noteStoredAbove(sentSeqs, answer);
     await this.store.deleteEvents(this.sessionId, answer.acked_seq, conflicts);
     if (answer.submitted) {
       this.onServerSubmitted();
@@ -263,7 +326,84 @@ export class Recorder {
     return remaining;
   }
 
+  // Returns the queued events to send next. Normally that is the queue from
+  // its lowest seq. While examd rejects an event as invalid, the events
+  // above it are sent once each (examd stores them, and they wait in the
+  // queue for acked_seq to pass the gap). When none are left, the invalid
+  // event is tried again, after the backoff.
+  async nextBatch() {
+    const queued = await this.store.queuedEvents(this.sessionId, BATCH_SIZE + this.invalid.size);
+    if (this.invalid.size === 0) {
+      return queued.slice(0, this.batchLimit);
+    }
+    const above = queued.filter((event) => event.seq > this.storedAbove && !this.invalid.has(event.seq));
+    if (above.length > 0) {
+      return above.slice(0, this.batchLimit);
+    }
+    return queued.slice(0, 1);
+  }
+
+  // A 400 (invalid event) or 413 (too large) answer rejects the whole batch,
+  // so sendBatch halves it until one event is left. That event is reported
+  // and retried after the backoff, because a newer examd may accept it.
+  onBadRequest(events, error) {
+    const seq = events[0].seq;
+    if (!this.invalid.has(seq)) {
+      console.error(`the server rejected event ${seq} as invalid:`, error.message);
+      this.onInvalid(seq, error);
+    }
+    this.invalid.set(seq, error.message);
+    this.batchLimit = BATCH_SIZE;
+    this.fail(
+      'error',
+      `The server rejected event ${seq} (${error.message}). Your work is kept in this browser and later changes are still sent; tell the exam supervisor.`,
+      true,
+    );
+    return -1;
+  }
+
+  // Advances storedAbove when examd stored a batch sent above an invalid
+  // event: every sent seq above acked_seq is outside the `missing` ranges.
+  noteStoredAbove(sentSeqs, answer) {
+    if (this.invalid.size === 0) {
+      this.storedAbove = 0;
+      return;
+    }
+    const missing = Array.isArray(answer.missing) ? answer.missing : [];
+    const isMissing = (seq) => missing.some(([from, to]) => seq >= from && seq <= to);
+    const above = sentSeqs.filter((seq) => seq > answer.acked_seq && !this.invalid.has(seq));
+    if (above.length > 0 && above.every((seq) => !isMissing(seq))) {
+      this.storedAbove = Math.max(this.storedAbove, ...above);
+    } else if (above.some(isMissing)) {
+      this.storedAbove = 0;
+    }
+  }
+
+  // Records a failed attempt. The status shows `state` once sending has
+  // failed for alarmAfterMs, at once when `now` is true or the browser
+  // reports itself offline, and "Saving…" before that.
+  fail(state, detail, now = false) {
+    this.failure = { state, detail, now };
+    this.refreshFailure();
+  }
+
+  refreshFailure() {
+    if (this.failure === null || this.failingSince === null) {
+      return;
+    }
+    const unsavedMs = Date.now() - this.failingSince;
+    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    if (this.failure.now || offline || unsavedMs >= this.alarmAfterMs) {
+      this.setState(this.failure.state, this.failure.detail, unsavedMs);
+    } else {
+      this.setState('saving', 'Retrying…', unsavedMs);
+    }
+  }
+
   report(queued = null) {
+    if (this.failure !== null) {
+      return;
+    }
     if (this.state === 'offline' || this.state === 'error') {
       if (queued === null) {
         return;
@@ -276,8 +416,8 @@ export class Recorder {
     }
   }
 
-  setState(state, detail = '') {
+  setState(state, detail = '', unsavedMs = 0) {
     this.state = state;
-    this.onStatus(state, detail);
+    this.onStatus(state, detail, unsavedMs);
   }
 }

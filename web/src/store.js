@@ -1,7 +1,8 @@
 // Local storage of the exam session: the event queue, the latest text of each
 // question and the next seq, kept in IndexedDB so a reload or minutes offline
 // lose nothing. When IndexedDB cannot be opened (some private browsing modes)
-// the same interface is served from memory, which survives no reload.
+// or a write fails (the disk is full), the same interface is served from
+// memory, which survives no reload.
 
 const DB_NAME = 'examination-center';
 const DB_VERSION = 1;
@@ -202,12 +203,132 @@ export class MemoryStore {
   }
 }
 
-// Opens the IndexedDB store, or a memory store when IndexedDB is unavailable.
-export async function openStore() {
+// Serves the store interface from IndexedDB until a write fails, for
+// example with QuotaExceededError when the disk is full, and from memory
+// after that. Reads merge both, so events written before the failure still
+// go out. `onFallback(error)` is called once, at the first failure.
+//
+// NOTE: writes already open when the first one fails may still land in
+// IndexedDB. A reload after a failure then finds a gap in the IndexedDB
+// queue, which the server reports as missing until the exam ends.
+export class FallbackStore {
+  constructor(primary, onFallback = () => {}) {
+    this.primary = primary;
+    this.memory = new MemoryStore();
+    this.failure = null;
+    this.onFallback = onFallback;
+  }
+
+  get persistent() {
+    return this.failure === null;
+  }
+
+  fallBack(error) {
+    if (this.failure === null) {
+      this.failure = error;
+      console.error('IndexedDB failed, keeping exam data in memory from now on:', error);
+      this.onFallback(error);
+    }
+  }
+
+  // Runs `operation` on IndexedDB while it works. Returns `fallback` when it
+  // fails or has failed before.
+  async tryPrimary(operation, fallback) {
+    if (this.failure !== null) {
+      return fallback;
+    }
+    try {
+      return await operation(this.primary);
+    } catch (error) {
+      this.fallBack(error);
+      return fallback;
+    }
+  }
+
+  async getSession(inviteHash) {
+    return (await this.memory.getSession(inviteHash)) ?? (await this.tryPrimary((db) => db.getSession(inviteHash), null));
+  }
+
+  async putSession(record) {
+    await this.memory.putSession(record);
+    await this.tryPrimary((db) => db.putSession(record));
+  }
+
+  async getProgress(sessionId) {
+    const stored = await this.tryPrimary((db) => db.getProgress(sessionId), { nextSeq: 1, texts: {} });
+    const inMemory = await this.memory.getProgress(sessionId);
+    const texts = { ...stored.texts };
+    for (const [question, row] of Object.entries(inMemory.texts)) {
+      if (!texts[question] || row.seq >= texts[question].seq) {
+        texts[question] = row;
+      }
+    }
+    return { nextSeq: Math.max(stored.nextSeq, inMemory.nextSeq), texts };
+  }
+
+  async appendEvent(sessionId, event, text) {
+    if (this.failure === null) {
+      try {
+        await this.primary.appendEvent(sessionId, event, text);
+        return;
+      } catch (error) {
+        this.fallBack(error);
+      }
+    }
+    await this.memory.appendEvent(sessionId, event, text);
+  }
+
+  async queuedEvents(sessionId, limit) {
+    // Reads still work on a full disk, so events queued before the failure
+    // are read from IndexedDB too.
+    let stored = [];
+    try {
+      stored = await this.primary.queuedEvents(sessionId, limit);
+    } catch (error) {
+      this.fallBack(error);
+    }
+    const inMemory = await this.memory.queuedEvents(sessionId, limit);
+    const bySeq = new Map([...stored, ...inMemory].map((event) => [event.seq, event]));
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(0, limit);
+  }
+
+  // An event is in one of the two stores, never both: appendEvent writes to
+  // memory only when the IndexedDB write failed.
+  async countQueued(sessionId) {
+    let stored = 0;
+    try {
+      stored = await this.primary.countQueued(sessionId);
+    } catch (error) {
+      this.fallBack(error);
+    }
+    return stored + (await this.memory.countQueued(sessionId));
+  }
+
+  async deleteEvents(sessionId, upTo, extra = []) {
+    await this.memory.deleteEvents(sessionId, upTo, extra);
+    // Deleting frees space, so it is tried even after a failed write.
+    try {
+      await this.primary.deleteEvents(sessionId, upTo, extra);
+    } catch (error) {
+      this.fallBack(error);
+    }
+  }
+
+  async resetProgress(sessionId, nextSeq, texts, seq) {
+    await this.memory.resetProgress(sessionId, nextSeq, texts, seq);
+    await this.tryPrimary((db) => db.resetProgress(sessionId, nextSeq, texts, seq));
+  }
+}
+
+// Opens the IndexedDB store behind a FallbackStore, or a memory store when
+// IndexedDB is unavailable. `onFallback(error)` is called when the store
+// keeps data in memory only, at once when IndexedDB cannot be opened.
+export async function openStore(onFallback = () => {}) {
   try {
-    return await IndexedDbStore.open();
+    return new FallbackStore(await IndexedDbStore.open(), onFallback);
   } catch (error) {
     console.warn('IndexedDB unavailable, keeping exam data in memory only:', error);
+    onFallback(error);
     return new MemoryStore();
   }
 }

@@ -56,13 +56,14 @@ function fakeServer(options = {}) {
   return { stored, requests, preload: (event) => stored.set(event.seq, event) };
 }
 
-function newRecorder(store, nextSeq = 1) {
+function newRecorder(store, nextSeq = 1, alarmAfterMs = 0) {
   const states = [];
   const recorder = new Recorder({
     store,
     sessionId: 7,
     token: 'est_test',
     nextSeq,
+    alarmAfterMs,
     onStatus: (state) => states.push(state),
   });
   return { recorder, states };
@@ -162,6 +163,53 @@ test('a network failure keeps the events and reports offline', async () => {
   assert.equal(await recorder.sendOnce(), 0);
   assert.deepEqual([...server.stored.keys()], [1]);
   assert.equal(states.at(-1), 'saved');
+});
+
+test('a short failure shows as saving, not offline', async () => {
+  fakeServer({ fail: 1 });
+  const store = new MemoryStore();
+  const { recorder, states } = newRecorder(store, 1, 10000);
+  recorder.emit('focus', { state: 'blur' });
+  await recorder.drain();
+  assert.equal(await recorder.sendOnce(), -1);
+  assert.equal(states.at(-1), 'saving');
+  assert.equal(await recorder.sendOnce(), 0);
+  assert.equal(states.at(-1), 'saved');
+});
+
+// A fake examd that answers 400 for any batch containing a seq in `bad`.
+function rejectingServer(bad) {
+  const server = fakeServer();
+  const inner = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    const { events } = JSON.parse(init.body);
+    if (events.some((event) => bad.has(event.seq))) {
+      server.requests.push(events.map((event) => event.seq));
+      return new Response(JSON.stringify({ error: { code: 'invalid_argument', message: 'events[0] is invalid', id: 'e-2' } }), {
+        status: 400,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    }
+    return inner(url, init);
+  };
+  return server;
+}
+
+test('an invalid event is isolated and later events still reach the server', async () => {
+  const server = rejectingServer(new Set([3]));
+  const store = new MemoryStore();
+  const invalid = [];
+  const { recorder, states } = newRecorder(store);
+  recorder.onInvalid = (seq) => invalid.push(seq);
+  for (let i = 0; i < 6; i++) {
+    recorder.emit('focus', { state: i % 2 ? 'focus' : 'blur' });
+  }
+  assert.equal(await recorder.flush(3000), false, 'the invalid event is never acknowledged');
+  assert.deepEqual(invalid, [3]);
+  assert.deepEqual([...server.stored.keys()].sort(), [1, 2, 4, 5, 6], 'events before and after it are stored');
+  assert.equal(states.at(-1), 'error');
+  assert.equal(recorder.ackedSeq, 2);
+  assert.deepEqual((await store.queuedEvents(7, 10)).map((event) => event.seq), [3, 4, 5, 6]);
 });
 
 test('conflicting seqs leave the queue', async () => {
