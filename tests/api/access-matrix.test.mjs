@@ -343,10 +343,11 @@ before(async () => {
   database = await createScratchDatabase(settings, 'api_matrix');
   counter = new PsqlSession(database.superuserUrl);
   examd = await startExamd(settings, database);
-  orgs = {
-    A: await createOrganization(settings, database, examd, 'a'),
-    B: await createOrganization(settings, database, examd, 'b'),
-  };
+  const [orgA, orgB] = await Promise.all([
+    createOrganization(settings, database, examd, 'a'),
+    createOrganization(settings, database, examd, 'b'),
+  ]);
+  orgs = { A: orgA, B: orgB };
 
   const created = await request(examd.baseUrl, 'POST', '/api/tokens', {
     token: orgs.A.staff.instructor.token,
