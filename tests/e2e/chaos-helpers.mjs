@@ -255,9 +255,8 @@ class SimulatedStudent {
   }
 }
 
-// A few dozen simulated students typing into the same examd. run() keeps
-// them busy until stop(); the address is read at every step, so the load
-// follows an examd restarted on the same port.
+// A few dozen simulated students typing into the same examd, from start()
+// until stop(). An examd restarted on the same port gets the load again.
 export class SimulatedLoad {
   constructor(invites) {
     this.students = invites.map((invite) => new SimulatedStudent(invite));
@@ -302,9 +301,9 @@ export class SimulatedLoad {
 
 // Pulls the events of the chaos exam through the examd at `examdUrl` with
 // examctl, and returns a function from session id to its events.
-// After a PostgreSQL restart examd may answer a request on a pooled
-// connection that the restart broke with "retry shortly"; the pull is tried
-// up to 5 times, a second apart.
+// After a PostgreSQL restart, examd answers a request that lands on a
+// pooled connection broken by the restart with "retry shortly". So the
+// pull is tried up to 5 times, a second apart.
 export async function pullEvents(settings, examdUrl) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exam-chaos-pull-'));
   const local = { ...settings, env: { EXAM_SERVER: examdUrl } };

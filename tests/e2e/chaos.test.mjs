@@ -211,8 +211,8 @@ test('offline typing, tab closed and reopened', { skip, timeout: 120000 }, async
     await startTyping(page);
     await selectQuestion(page, 2);
     await typeLines(page, ['', '# typed offline: ' + 'abcdefghij'.repeat(8)]);
-    // The browser reports itself offline, so the status line says so at
-    // once, with the time since the last save.
+    // The browser reports itself offline, so the status line shows it at
+    // once and counts the seconds since sending began to fail.
     await page.waitForFunction(
       () => /^Offline: not saved for \d+ s/.test(document.getElementById('save-status').textContent),
       null,

@@ -689,8 +689,8 @@ class ExamPage {
   }
 
   // Shows the sender's state in the top bar. After `unsavedMs` of failed
-  // sending the line says for how long the work has not been saved, and
-  // the tooltip says what to do.
+  // sending the line shows for how long the work has not been saved, and
+  // the tooltip tells the student what to do.
   showSaveStatus(state, detail = '', unsavedMs = 0) {
     ui.saveStatus.dataset.state = state;
     let text = SAVE_STATUS_TEXT[state] ?? state;

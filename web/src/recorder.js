@@ -18,8 +18,8 @@ const SEND_INTERVAL_MS = 1000;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 // Failed requests show as "Saving…" for this long before the status line
-// says that the work is not saved, so a short blip alarms nobody. The
-// browser reporting itself offline shows at once.
+// reports the work as not saved, so a short network blip raises no alarm.
+// When the browser reports itself offline, the status shows it at once.
 const ALARM_AFTER_MS = 10000;
 const STATUS_REFRESH_MS = 1000;
 
@@ -86,8 +86,8 @@ export class Recorder {
     this.failingSince = null;
     this.failure = null;
     this.statusTimer = null;
-    // The size of the next batch. A 400 answer halves it until the invalid
-    // event is found, and a success restores BATCH_SIZE.
+    // The size of the next batch. A 400 response halves it until the
+    // invalid event is found, and a success restores BATCH_SIZE.
     this.batchLimit = BATCH_SIZE;
     // Seqs the server rejected as invalid when sent alone, with its message.
     this.invalid = new Map();
@@ -343,9 +343,10 @@ export class Recorder {
     return queued.slice(0, 1);
   }
 
-  // A 400 (invalid event) or 413 (too large) answer rejects the whole batch,
-  // so sendBatch halves it until one event is left. That event is reported
-  // and retried after the backoff, because a newer examd may accept it.
+  // A 400 (invalid event) or 413 (too large) response rejects the whole
+  // batch, so sendBatch halves it until one event is left. That event is
+  // reported and retried after the backoff, because a newer examd may
+  // accept it.
   onBadRequest(events, error) {
     const seq = events[0].seq;
     if (!this.invalid.has(seq)) {
