@@ -17,7 +17,9 @@
 #include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/time.h"
+#include "event_batcher.h"
 #include "routes.h"
+#include "session_token_cache.h"
 #include "static_files.h"
 
 namespace {
@@ -32,6 +34,12 @@ struct Options {
   std::string signing_key = "examd-signing.key";
   int threads = 16;
   int pool_size = 8;
+  int group_commit_writers = 0;
+  int group_commit_ms = 2;
+  int group_commit_max = 200;
+  int event_queue = 5000;
+  int session_cache = 100000;
+  int session_cache_ttl = 300;
 };
 
 std::filesystem::path DefaultWebRoot() {
@@ -118,6 +126,39 @@ int main(int argc, char** argv) {
       ->envname("EXAM_DB_POOL")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  app.add_option("--group-commit-writers", options.group_commit_writers,
+                 "Threads that store student events with group commit, each on its own "
+                 "PostgreSQL connection; 0 stores each request in its own transaction")
+      ->envname("EXAM_GROUP_COMMIT_WRITERS")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  app.add_option("--group-commit-ms", options.group_commit_ms,
+                 "Milliseconds a writer waits for more event requests to join one transaction")
+      ->envname("EXAM_GROUP_COMMIT_MS")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_option("--group-commit-max", options.group_commit_max,
+                 "Event requests stored in one transaction at most")
+      ->envname("EXAM_GROUP_COMMIT_MAX")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--event-queue", options.event_queue,
+                 "Event requests waiting for a writer at most; more are answered with 503 and "
+                 "Retry-After")
+      ->envname("EXAM_EVENT_QUEUE")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--session-cache", options.session_cache,
+                 "Exam session tokens whose look-up is cached in memory (least recently used "
+                 "go first); 0 looks every token up in the database")
+      ->envname("EXAM_SESSION_CACHE")
+      ->check(CLI::Range(0, 10000000))
+      ->capture_default_str();
+  app.add_option("--session-cache-ttl", options.session_cache_ttl,
+                 "Seconds a cached session token look-up is used before it is repeated")
+      ->envname("EXAM_SESSION_CACHE_TTL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_option("--signing-key", options.signing_key,
                  "File of the Ed25519 key that signs evidence hash chains; created (mode 0600) "
                  "when missing. Keep it and back it up: exports are verified against its public key")
@@ -198,6 +239,32 @@ int main(int argc, char** argv) {
     std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
     return 0;
   }
+
+  std::unique_ptr<examd::SessionTokenCache> session_tokens;
+  if (options.session_cache > 0) {
+    session_tokens = std::make_unique<examd::SessionTokenCache>(
+        static_cast<std::size_t>(options.session_cache),
+        std::chrono::seconds(options.session_cache_ttl));
+    context.session_tokens = session_tokens.get();
+  }
+  std::unique_ptr<examd::EventBatcher> event_batcher;
+  if (options.group_commit_writers > 0) {
+    examd::EventBatcherOptions batcher_options;
+    batcher_options.database_url = options.database_url;
+    batcher_options.writers = options.group_commit_writers;
+    batcher_options.window = std::chrono::milliseconds(options.group_commit_ms);
+    batcher_options.max_group = static_cast<std::size_t>(options.group_commit_max);
+    batcher_options.max_queue = static_cast<std::size_t>(options.event_queue);
+    const exam::SigningKey& key = *signing_key;
+    event_batcher = std::make_unique<examd::EventBatcher>(
+        batcher_options, context.clock, log,
+        [&key](std::string_view message) { return key.Sign(message); });
+    context.event_batcher = event_batcher.get();
+  }
+  if (options.print_routes) {
+    std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
+    return 0;
+  }
   examd::InstallRoutes(server, context);
 
   if (!options.port_file.empty()) {
@@ -209,7 +276,9 @@ int main(int argc, char** argv) {
              {"web_root", web_root.string()},
              {"web_files", std::to_string(assets->file_count())},
              {"signing_public_key", signing_key->public_key()},
-             {"threads", std::to_string(threads)}});
+             {"threads", std::to_string(threads)},
+             {"group_commit_writers", std::to_string(options.group_commit_writers)},
+             {"session_cache", std::to_string(options.session_cache)}});
 
   std::thread waiter([&server, signals] {
     int signal_number = 0;

@@ -6,6 +6,7 @@
 
 #include "exam/auth.h"
 #include "http_util.h"
+#include "session_token_cache.h"
 
 namespace examd {
 namespace {
@@ -47,7 +48,9 @@ exam::Status Authenticate(const httplib::Request& req, const Route& route,
   }
   RequestContext& request = CurrentRequest();
   if (route.access == Access::kStudent) {
-    auto student = exam::AuthenticateSessionToken(context.db, token);
+    auto student = context.session_tokens
+                       ? context.session_tokens->Authenticate(context.db, token)
+                       : exam::AuthenticateSessionToken(context.db, token);
     if (!student) {
       return student.error();
     }

@@ -20,6 +20,8 @@
 namespace examd {
 
 class WebAssets;
+class EventBatcher;
+class SessionTokenCache;
 
 struct ServerContext {
   exam::Database& db;
@@ -28,6 +30,10 @@ struct ServerContext {
   const WebAssets& assets;
   const exam::SigningKey& signing_key;  // signs hash chain heads
   std::string public_url;  // base of invite links, e.g. "http://127.0.0.1:8080"
+  // Group commit of student events; null stores each request in its own transaction.
+  EventBatcher* event_batcher = nullptr;
+  // Cached session token look-ups; null asks the database on every request.
+  SessionTokenCache* session_tokens = nullptr;
 };
 
 enum class Access {

@@ -116,141 +116,154 @@ json IngestResultToJson(const IngestResult& result) {
           {"submitted", result.submitted}};
 }
 
-Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
-                                  const std::vector<Event>& events, const Clock& clock,
-                                  const HeadSigner& sign) {
+Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
+                                               const StudentPrincipal& student,
+                                               const std::vector<Event>& events, UnixMillis now,
+                                               const HeadSigner& sign) {
   IngestResult result;
-  const UnixMillis now = clock.Now();
   const OrgId org_id = student.org_id;
   const std::int64_t session_id = student.session_id;
 
-  Status status = db.InTenant(org_id, [&](pqxx::transaction_base& txn) -> Status {
-    // The row lock serialises batches of one session, so acked_seq only grows.
-    const pqxx::result session = txn.exec_params(
-        "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq "
-        "FROM exam_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE",
-        org_id, session_id);
-    if (session.empty()) {
-      return NotFound("the exam session no longer exists");
-    }
-    SessionRow row{session[0][0].as<std::int64_t>(), session[0][1].as<std::int64_t>(),
-                   session[0][2].as<bool>(), std::nullopt};
-    if (!session[0][3].is_null()) {
-      row.submit_seq = session[0][3].as<std::int64_t>();
-    }
+  // The row lock serialises batches of one session, so acked_seq only grows.
+  const pqxx::result session = txn.exec_params(
+      "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq "
+      "FROM exam_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE",
+      org_id, session_id);
+  if (session.empty()) {
+    return NotFound("the exam session no longer exists");
+  }
+  SessionRow row{session[0][0].as<std::int64_t>(), session[0][1].as<std::int64_t>(),
+                 session[0][2].as<bool>(), std::nullopt};
+  if (!session[0][3].is_null()) {
+    row.submit_seq = session[0][3].as<std::int64_t>();
+  }
 
-    std::set<std::string> keys;
-    for (const pqxx::row& key : txn.exec_params(
-             "SELECT key FROM questions WHERE org_id = $1 AND exam_id = $2", org_id, row.exam_id)) {
-      keys.insert(key[0].as<std::string>());
+  std::set<std::string> keys;
+  for (const pqxx::row& key : txn.exec_params(
+           "SELECT key FROM questions WHERE org_id = $1 AND exam_id = $2", org_id, row.exam_id)) {
+    keys.insert(key[0].as<std::string>());
+  }
+
+  json records = json::array();
+  for (const Event& event : events) {
+    if (!event.question.empty() && !keys.count(event.question)) {
+      return InvalidArgument(fmt::format(
+          "event (seq {}).question must be the key of one of the exam's questions, got \"{}\"",
+          event.seq, event.question));
     }
-
-    json records = json::array();
-    for (const Event& event : events) {
-      if (!event.question.empty() && !keys.count(event.question)) {
-        return InvalidArgument(fmt::format(
-            "event (seq {}).question must be the key of one of the exam's questions, got \"{}\"",
-            event.seq, event.question));
-      }
-      if (row.submit_seq && event.seq > *row.submit_seq) {
-        return Conflict(fmt::format(
-            "the exam session was submitted at seq {}; event seq {} comes after it and is not "
-            "accepted",
-            *row.submit_seq, event.seq));
-      }
-      if (event.type == EventType::kSubmit && (!row.submit_seq || event.seq < *row.submit_seq)) {
-        row.submit_seq = event.seq;
-      }
-      records.push_back({{"seq", event.seq},
-                         {"type", EventTypeName(event.type)},
-                         {"question", event.question.empty() ? json() : json(event.question)},
-                         {"t", event.client_time},
-                         {"payload", event.payload}});
+    if (row.submit_seq && event.seq > *row.submit_seq) {
+      return Conflict(fmt::format(
+          "the exam session was submitted at seq {}; event seq {} comes after it and is not "
+          "accepted",
+          *row.submit_seq, event.seq));
     }
-    const std::string records_text = records.dump();
-
-    const pqxx::result inserted = txn.exec_params(
-        "INSERT INTO events (org_id, session_id, seq, type, question_key, client_time, "
-        "                    received_at, payload) "
-        "SELECT $1, $2, r.seq, r.type, r.question, to_timestamp(r.t / 1000), "
-        "       to_timestamp($4::double precision / 1000), r.payload "
-        "  FROM jsonb_to_recordset($3::jsonb) "
-        "       AS r(seq bigint, type text, question text, t double precision, payload jsonb) "
-        "ON CONFLICT (org_id, session_id, seq) DO NOTHING "
-        "RETURNING seq",
-        org_id, session_id, records_text, now);
-
-    const pqxx::result conflicts = txn.exec_params(
-        "INSERT INTO event_conflicts (org_id, session_id, seq, payload, received_at) "
-        "SELECT $1, $2, r.seq, r.payload, to_timestamp($4::double precision / 1000) "
-        "  FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, payload jsonb) "
-        "  JOIN events e ON e.org_id = $1 AND e.session_id = $2 AND e.seq = r.seq "
-        " WHERE e.payload <> r.payload "
-        "RETURNING seq",
-        org_id, session_id, records_text, now);
-    for (const pqxx::row& conflict : conflicts) {
-      result.conflicts.push_back(conflict[0].as<std::int64_t>());
+    if (event.type == EventType::kSubmit && (!row.submit_seq || event.seq < *row.submit_seq)) {
+      row.submit_seq = event.seq;
     }
+    records.push_back({{"seq", event.seq},
+                       {"type", EventTypeName(event.type)},
+                       {"question", event.question.empty() ? json() : json(event.question)},
+                       {"t", event.client_time},
+                       {"payload", event.payload}});
+  }
+  const std::string records_text = records.dump();
 
-    if (!inserted.empty()) {
-      txn.exec_params(
-          "INSERT INTO snapshots (org_id, session_id, seq, question_key, text, sha256) "
-          "SELECT $1, $2, e.seq, e.question_key, e.payload->>'text', e.payload->>'sha256' "
-          "  FROM events e "
-          " WHERE e.org_id = $1 AND e.session_id = $2 AND e.type = 'snapshot' "
-          "   AND e.seq = ANY (SELECT (jsonb_array_elements($3::jsonb)->>'seq')::bigint) "
-          "ON CONFLICT DO NOTHING",
-          org_id, session_id, records_text);
-    }
+  const pqxx::result inserted = txn.exec_params(
+      "INSERT INTO events (org_id, session_id, seq, type, question_key, client_time, "
+      "                    received_at, payload) "
+      "SELECT $1, $2, r.seq, r.type, r.question, to_timestamp(r.t / 1000), "
+      "       to_timestamp($4::double precision / 1000), r.payload "
+      "  FROM jsonb_to_recordset($3::jsonb) "
+      "       AS r(seq bigint, type text, question text, t double precision, payload jsonb) "
+      "ON CONFLICT (org_id, session_id, seq) DO NOTHING "
+      "RETURNING seq",
+      org_id, session_id, records_text, now);
 
-    result.acked_seq = row.acked_seq;
-    AdvanceAcked(txn.exec_params("SELECT seq FROM events WHERE org_id = $1 AND session_id = $2 "
-                                 "AND seq > $3 ORDER BY seq",
-                                 org_id, session_id, row.acked_seq),
-                 result);
+  const pqxx::result conflicts = txn.exec_params(
+      "INSERT INTO event_conflicts (org_id, session_id, seq, payload, received_at) "
+      "SELECT $1, $2, r.seq, r.payload, to_timestamp($4::double precision / 1000) "
+      "  FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, payload jsonb) "
+      "  JOIN events e ON e.org_id = $1 AND e.session_id = $2 AND e.seq = r.seq "
+      " WHERE e.payload <> r.payload "
+      "RETURNING seq",
+      org_id, session_id, records_text, now);
+  for (const pqxx::row& conflict : conflicts) {
+    result.conflicts.push_back(conflict[0].as<std::int64_t>());
+  }
 
-    if (result.acked_seq > row.acked_seq) {
-      ExtendSessionChain(txn, org_id, session_id, row.acked_seq, result.acked_seq);
-    }
-
-    // The earliest stored submit event ends the session.
-    const pqxx::result stored_submit = txn.exec_params(
-        "SELECT min(seq) FROM events WHERE org_id = $1 AND session_id = $2 AND type = 'submit'",
-        org_id, session_id);
-    std::optional<std::int64_t> submit_seq;
-    if (!stored_submit[0][0].is_null()) {
-      submit_seq = stored_submit[0][0].as<std::int64_t>();
-    }
-    if (!row.submitted && submit_seq && result.acked_seq >= *submit_seq) {
-      if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, *submit_seq, now);
-          !stored) {
-        return stored;
-      }
-      row.submitted = true;
-      if (sign) {
-        const pqxx::row head = txn.exec_params1(
-            "SELECT encode(chain_head, 'hex') FROM exam_sessions WHERE org_id = $1 AND id = $2",
-            org_id, session_id);
-        const std::string message =
-            ChainHeadMessage(org_id, session_id, result.acked_seq, head[0].as<std::string>());
-        txn.exec_params(
-            "UPDATE exam_sessions SET submit_signature = $3 WHERE org_id = $1 AND id = $2", org_id,
-            session_id, sign(message));
-      }
-    }
-    result.submitted = row.submitted;
-
+  if (!inserted.empty()) {
     txn.exec_params(
-        "UPDATE exam_sessions SET acked_seq = $3, submit_seq = NULLIF($4, 0), "
-        "       last_event_at = to_timestamp($5::double precision / 1000) "
-        "WHERE org_id = $1 AND id = $2",
-        org_id, session_id, result.acked_seq, submit_seq.value_or(0), now);
+        "INSERT INTO snapshots (org_id, session_id, seq, question_key, text, sha256) "
+        "SELECT $1, $2, e.seq, e.question_key, e.payload->>'text', e.payload->>'sha256' "
+        "  FROM events e "
+        " WHERE e.org_id = $1 AND e.session_id = $2 AND e.type = 'snapshot' "
+        "   AND e.seq = ANY (SELECT (jsonb_array_elements($3::jsonb)->>'seq')::bigint) "
+        "ON CONFLICT DO NOTHING",
+        org_id, session_id, records_text);
+  }
+
+  result.acked_seq = row.acked_seq;
+  AdvanceAcked(txn.exec_params("SELECT seq FROM events WHERE org_id = $1 AND session_id = $2 "
+                               "AND seq > $3 ORDER BY seq",
+                               org_id, session_id, row.acked_seq),
+               result);
+
+  if (result.acked_seq > row.acked_seq) {
+    ExtendSessionChain(txn, org_id, session_id, row.acked_seq, result.acked_seq);
+  }
+
+  // The earliest stored submit event ends the session.
+  const pqxx::result stored_submit = txn.exec_params(
+      "SELECT min(seq) FROM events WHERE org_id = $1 AND session_id = $2 AND type = 'submit'",
+      org_id, session_id);
+  std::optional<std::int64_t> submit_seq;
+  if (!stored_submit[0][0].is_null()) {
+    submit_seq = stored_submit[0][0].as<std::int64_t>();
+  }
+  if (!row.submitted && submit_seq && result.acked_seq >= *submit_seq) {
+    if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, *submit_seq, now);
+        !stored) {
+      return stored.error();
+    }
+    row.submitted = true;
+    if (sign) {
+      const pqxx::row head = txn.exec_params1(
+          "SELECT encode(chain_head, 'hex') FROM exam_sessions WHERE org_id = $1 AND id = $2",
+          org_id, session_id);
+      const std::string message =
+          ChainHeadMessage(org_id, session_id, result.acked_seq, head[0].as<std::string>());
+      txn.exec_params(
+          "UPDATE exam_sessions SET submit_signature = $3 WHERE org_id = $1 AND id = $2", org_id,
+          session_id, sign(message));
+    }
+  }
+  result.submitted = row.submitted;
+
+  txn.exec_params(
+      "UPDATE exam_sessions SET acked_seq = $3, submit_seq = NULLIF($4, 0), "
+      "       last_event_at = to_timestamp($5::double precision / 1000) "
+      "WHERE org_id = $1 AND id = $2",
+      org_id, session_id, result.acked_seq, submit_seq.value_or(0), now);
+  return result;
+}
+
+Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
+                                  const std::vector<Event>& events, const Clock& clock,
+                                  const HeadSigner& sign) {
+  const UnixMillis now = clock.Now();
+  std::optional<IngestResult> stored;
+  Status status = db.InTenant(student.org_id, [&](pqxx::transaction_base& txn) -> Status {
+    Result<IngestResult> result = IngestEventsInTransaction(txn, student, events, now, sign);
+    if (!result) {
+      return result.error();
+    }
+    stored = std::move(*result);
     return {};
   });
   if (!status) {
     return status.error();
   }
-  return result;
+  return *std::move(stored);
 }
 
 Result<json> PullEvents(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,

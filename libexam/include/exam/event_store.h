@@ -48,6 +48,16 @@ Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
                                   const std::vector<Event>& events, const Clock& clock,
                                   const HeadSigner& sign = nullptr);
 
+// Does IngestEvents' work inside `txn` and commits nothing, so that a caller
+// can store the batches of several requests in one transaction. REQUIRES:
+// `txn` has app.org_id set to student.org_id. On an error the caller must roll
+// back what this call did (a savepoint around it does), because earlier
+// statements may have run.
+Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
+                                               const StudentPrincipal& student,
+                                               const std::vector<Event>& events, UnixMillis now,
+                                               const HeadSigner& sign = nullptr);
+
 struct EventQuery {
   std::optional<std::int64_t> session_id;  // only this exam session
   std::int64_t after_seq = 0;              // only events with seq > after_seq
