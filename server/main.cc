@@ -2,6 +2,7 @@
 // main only parses options, opens the database and the web root, binds the
 // port and waits for SIGINT or SIGTERM; everything else lives in the route
 // files and in libexam.
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
@@ -40,7 +41,23 @@ struct Options {
   int event_queue = 5000;
   int session_cache = 100000;
   int session_cache_ttl = 300;
+  bool dev_insecure_cookies = false;
+  bool tls_proxy = false;
+  std::string security_contact = examd::AuthSettings{}.security_contact;
+  int login_idle_minutes = 30;
+  int login_attempts_per_hour = 100;
 };
+
+// Returns whether `host` is a loopback address, which no other machine can
+// reach: 127.0.0.0/8, ::1 or "localhost".
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") {
+    return true;
+  }
+  in_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
+}
 
 std::filesystem::path DefaultWebRoot() {
   std::error_code error;
@@ -77,6 +94,9 @@ nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
         break;
       case examd::Access::kStaff:
         access = "staff";
+        break;
+      default:
+        access = "staff_session";
         break;
     }
     nlohmann::json roles = nlohmann::json::array();
@@ -164,6 +184,30 @@ int main(int argc, char** argv) {
                  "when missing. Keep it and back it up: exports are verified against its public key")
       ->envname("EXAM_SIGNING_KEY")
       ->capture_default_str();
+  app.add_flag("--dev-insecure-cookies", options.dev_insecure_cookies,
+               "Plain-HTTP demos on loopback only: name the login cookie exam_session and send "
+               "it without Secure, which browsers require for the __Host- cookie")
+      ->envname("EXAM_DEV_INSECURE_COOKIES");
+  app.add_flag("--tls-proxy", options.tls_proxy,
+               "Declare that a TLS-terminating reverse proxy is in front: allows a non-loopback "
+               "--listen address and sends Strict-Transport-Security")
+      ->envname("EXAM_TLS_PROXY");
+  app.add_option("--security-contact", options.security_contact,
+                 "Contact line of /.well-known/security.txt, a mailto: or https: URI")
+      ->envname("EXAM_SECURITY_CONTACT")
+      ->capture_default_str();
+  app.add_option("--login-idle-minutes", options.login_idle_minutes,
+                 "Minutes without a request after which a staff login session ends (it ends 12 "
+                 "hours after sign-in in any case)")
+      ->envname("EXAM_LOGIN_IDLE_MINUTES")
+      ->check(CLI::Range(1, 720))
+      ->capture_default_str();
+  app.add_option("--login-attempts-per-hour", options.login_attempts_per_hour,
+                 "Failed sign-in attempts allowed per staff account in one hour; further "
+                 "attempts are answered with 429")
+      ->envname("EXAM_LOGIN_ATTEMPTS_PER_HOUR")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   app.add_option("--port-file", options.port_file,
                  "Write the bound port to this file once listening (for tests that use port 0)");
   app.add_flag("--print-routes", options.print_routes,
@@ -180,6 +224,22 @@ int main(int argc, char** argv) {
   if (!SplitHostPort(options.listen, host, port)) {
     return Fail(fmt::format("--listen must be HOST:PORT such as 127.0.0.1:8080, got \"{}\"",
                             options.listen));
+  }
+  if (!IsLoopbackHost(host) && !options.tls_proxy) {
+    return Fail(fmt::format(
+        "--listen {} is not a loopback address; examd speaks plain HTTP, so put a "
+        "TLS-terminating reverse proxy in front and pass --tls-proxy (EXAM_TLS_PROXY=1), or "
+        "listen on 127.0.0.1",
+        options.listen));
+  }
+  if (options.dev_insecure_cookies && options.tls_proxy) {
+    return Fail("--dev-insecure-cookies is for plain-HTTP demos and cannot be combined with "
+                "--tls-proxy; remove one of them");
+  }
+  if (options.security_contact.rfind("mailto:", 0) != 0 &&
+      options.security_contact.rfind("https://", 0) != 0) {
+    return Fail(fmt::format("--security-contact must start with mailto: or https://, got \"{}\"",
+                            options.security_contact));
   }
 
   const std::filesystem::path web_root =
@@ -265,7 +325,22 @@ int main(int argc, char** argv) {
     std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
     return 0;
   }
+  context.auth.login_policy.idle_timeout_ms =
+      static_cast<std::int64_t>(options.login_idle_minutes) * 60 * 1000;
+  context.auth.login_policy.max_failures_per_hour = options.login_attempts_per_hour;
+  context.auth.insecure_cookies = options.dev_insecure_cookies;
+  context.auth.tls_proxy = options.tls_proxy;
+  context.auth.security_contact = options.security_contact;
+  // security.txt must expire within a year (RFC 9116); restart examd within
+  // 364 days to keep it current.
+  context.auth.security_txt_expires = context.clock.Now() + std::int64_t{364} * 86400 * 1000;
   examd::InstallRoutes(server, context);
+  if (options.dev_insecure_cookies) {
+    log.Write(exam::LogLevel::kWarning,
+              "--dev-insecure-cookies is on: the login cookie exam_session is sent without "
+              "Secure; use it only for plain-HTTP demos on this machine",
+              {{"address", listening}});
+  }
 
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound_port << "\n";

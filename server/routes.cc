@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "exam/auth.h"
+#include "exam/login.h"
 #include "http_util.h"
 #include "session_token_cache.h"
 
@@ -36,12 +37,66 @@ exam::Status CheckSameOrigin(const httplib::Request& req, const ServerContext& c
   return {};
 }
 
+exam::Status CheckStaffRole(const Route& route, const exam::StaffPrincipal& staff) {
+  if (route.staff_roles.empty()) {
+    return {};
+  }
+  for (exam::StaffRole role : route.staff_roles) {
+    if (role == staff.role) {
+      return {};
+    }
+  }
+  return exam::Error{exam::ErrorCode::kForbidden,
+                     fmt::format("the {} role may not call {} {}", exam::StaffRoleName(staff.role),
+                                 route.method, route.name)};
+}
+
+// Authenticates a staff request by its login session cookie. A write must
+// also carry the session's CSRF token in X-CSRF-Token, because a browser
+// sends the cookie with requests that other sites start.
+exam::Status AuthenticateLoginCookie(const httplib::Request& req, const Route& route,
+                                     ServerContext& context, Caller& caller) {
+  const std::string secret = LoginCookieValue(req, context.auth);
+  if (secret.empty()) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       route.access == Access::kStaffSession
+                           ? "missing login session cookie; sign in with POST /api/auth/login"
+                           : "missing credential: send Authorization: Bearer with an API token, "
+                             "or sign in with POST /api/auth/login"};
+  }
+  auto session =
+      exam::AuthenticateLoginSession(context.db, secret, context.auth.login_policy, context.clock);
+  if (!session) {
+    return session.error();
+  }
+  RequestContext& request = CurrentRequest();
+  request.org_id = std::to_string(session->staff.org_id);
+  request.actor = fmt::format("staff:{}", session->staff.user_id);
+  if (IsWrite(req.method) &&
+      !exam::CsrfTokenMatches(secret, req.get_header_value("X-CSRF-Token"))) {
+    return exam::Error{exam::ErrorCode::kForbidden,
+                       "missing or wrong X-CSRF-Token header; send the csrf_token that "
+                       "POST /api/auth/login and GET /api/auth/me return"};
+  }
+  if (exam::Status role = CheckStaffRole(route, session->staff); !role) {
+    return role;
+  }
+  caller.staff = session->staff;
+  caller.login_session = *session;
+  return {};
+}
+
 exam::Status Authenticate(const httplib::Request& req, const Route& route,
                           ServerContext& context, Caller& caller) {
   if (route.access == Access::kPublic) {
     return {};
   }
   const std::string token = BearerToken(req);
+  // A bearer token wins over a cookie, so examctl never needs a CSRF token.
+  if (route.access == Access::kStaffSession ||
+      (route.access == Access::kStaff && token.empty())) {
+    return AuthenticateLoginCookie(req, route, context, caller);
+  }
   if (token.empty()) {
     return exam::Error{exam::ErrorCode::kUnauthenticated,
                        "missing Authorization: Bearer header with a token"};
@@ -66,16 +121,8 @@ exam::Status Authenticate(const httplib::Request& req, const Route& route,
   }
   request.org_id = std::to_string(staff->org_id);
   request.actor = fmt::format("staff:{}", staff->user_id);
-  if (!route.staff_roles.empty()) {
-    bool allowed = false;
-    for (exam::StaffRole role : route.staff_roles) {
-      allowed = allowed || role == staff->role;
-    }
-    if (!allowed) {
-      return exam::Error{exam::ErrorCode::kForbidden,
-                         fmt::format("the {} role may not call {} {}",
-                                     exam::StaffRoleName(staff->role), route.method, route.name)};
-    }
+  if (exam::Status role = CheckStaffRole(route, *staff); !role) {
+    return role;
   }
   caller.staff = *staff;
   return {};
@@ -110,6 +157,9 @@ httplib::Server::Handler Wrap(Route route, ServerContext& context) {
     if (route.access != Access::kPublic || !res.has_header("Cache-Control")) {
       res.set_header("Cache-Control", "no-store");
     }
+    if (context.auth.tls_proxy) {
+      res.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
   };
 }
 
@@ -117,7 +167,7 @@ httplib::Server::Handler Wrap(Route route, ServerContext& context) {
 
 std::vector<Route> AllRoutes(ServerContext& context) {
   std::vector<Route> routes;
-  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes}) {
+  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes, AuthRoutes}) {
     for (Route& route : group(context)) {
       routes.push_back(std::move(route));
     }

@@ -14,12 +14,26 @@
 #include "exam/database.h"
 #include "exam/evidence.h"
 #include "exam/log.h"
+#include "exam/login.h"
 #include "exam/principal.h"
 #include "exam/time.h"
 
 namespace examd {
 
 class WebAssets;
+
+// Settings of staff sign-in in the browser and of the headers that depend on
+// how examd is deployed.
+struct AuthSettings {
+  exam::LoginPolicy login_policy;
+  // Plain-HTTP demos only: the cookie is "exam_session" without Secure,
+  // because browsers reject a "__Host-" cookie that lacks Secure.
+  bool insecure_cookies = false;
+  // A TLS-terminating reverse proxy is in front, so responses carry HSTS.
+  bool tls_proxy = false;
+  std::string security_contact = "mailto:security@example.org";
+  exam::UnixMillis security_txt_expires = 0;  // computed at start-up
+};
 class EventBatcher;
 class SessionTokenCache;
 
@@ -30,6 +44,7 @@ struct ServerContext {
   const WebAssets& assets;
   const exam::SigningKey& signing_key;  // signs hash chain heads
   std::string public_url;  // base of invite links, e.g. "http://127.0.0.1:8080"
+  AuthSettings auth{};
   // Group commit of student events; null stores each request in its own transaction.
   EventBatcher* event_batcher = nullptr;
   // Cached session token look-ups; null asks the database on every request.
@@ -39,13 +54,16 @@ struct ServerContext {
 enum class Access {
   kPublic,   // anyone; the handler checks any secret it needs itself
   kStudent,  // an exam session token (Authorization: Bearer est_...)
-  kStaff,    // an API token (Authorization: Bearer ect_...) of one of `staff_roles`
+  kStaff,    // an API token (Authorization: Bearer ect_...) or a login session cookie,
+             // of one of `staff_roles`; cookie-authenticated writes need X-CSRF-Token
+  kStaffSession,  // a login session cookie only, such as sign-out
 };
 
 // Who is calling, as established by the wrapper before the handler runs.
 struct Caller {
   std::optional<exam::StaffPrincipal> staff;
   std::optional<exam::StudentPrincipal> student;
+  std::optional<exam::LoginSession> login_session;  // set when `staff` came from the cookie
 };
 
 using RouteHandler =
@@ -63,6 +81,13 @@ struct Route {
 std::vector<Route> StudentRoutes(ServerContext& context);
 std::vector<Route> StaffRoutes(ServerContext& context);
 std::vector<Route> StaticRoutes(ServerContext& context);
+std::vector<Route> AuthRoutes(ServerContext& context);
+
+// Returns the name of the login session cookie under `settings`.
+const char* LoginCookieName(const AuthSettings& settings);
+
+// Returns the value of the login session cookie sent with `req`, or empty.
+std::string LoginCookieValue(const httplib::Request& req, const AuthSettings& settings);
 
 // Every route of the server, in one list.
 std::vector<Route> AllRoutes(ServerContext& context);

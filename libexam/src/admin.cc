@@ -9,6 +9,7 @@
 #include "exam/auth.h"
 #include "exam/crypto.h"
 #include "exam/exam_spec.h"
+#include "exam/login.h"
 
 namespace exam {
 namespace {
@@ -109,6 +110,9 @@ Result<StaffUser> CreateStaffUser(Database& owner_db, std::string_view org_slug,
   }
   std::string password_hash;
   if (password) {
+    if (Status strength = CheckNewPassword(*password); !strength) {
+      return strength.error();
+    }
     auto hash = HashPassword(*password);
     if (!hash) {
       return hash.error();

@@ -36,8 +36,8 @@ struct StaffUser {
 };
 
 // Creates a staff user. `password`, when given, is stored as an argon2id hash
-// (libsodium crypto_pwhash_str, 64 MiB, 2 passes) and must have 12 to 128
-// characters.
+// (libsodium crypto_pwhash_str, 64 MiB, 2 passes), must have 12 to 128
+// characters and must not be on the list of common passwords.
 Result<StaffUser> CreateStaffUser(Database& owner_db, std::string_view org_slug,
                                   std::string_view email, StaffRole role, std::string_view name,
                                   const std::optional<std::string>& password, bool exists_ok);
