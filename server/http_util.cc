@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "exam/crypto.h"
+#include "exam/event.h"
 
 namespace examd {
 
@@ -126,11 +127,19 @@ exam::Result<json> ReadJsonBody(const httplib::Request& req) {
   if (exam::Status status = RequireJsonContentType(req); !status) {
     return status.error();
   }
+  if (exam::JsonNestsDeeperThan(req.body, exam::kMaxJsonDepth)) {
+    return exam::InvalidArgument(fmt::format(
+        "the request body nests arrays and objects more than {} levels deep", exam::kMaxJsonDepth));
+  }
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& error) {
     return exam::InvalidArgument(
         fmt::format("the request body is not valid JSON (byte {})", error.byte));
+  } catch (const json::exception&) {
+    // nlohmann::json 3.11 reports a number beyond a double's range (1e999)
+    // as out_of_range rather than as a parse error.
+    return exam::InvalidArgument("the request body has a number too large for a double");
   }
 }
 

@@ -299,16 +299,11 @@ Result<Event> ReadEvent(const json& object, const std::set<std::string>* questio
   return event;
 }
 
-// Deepest nesting of arrays and objects that a request body may have. A
-// batch needs 5 levels ({"events": [{"changes": [[...]]}]}). nlohmann::json
-// dumps, copies and compares values recursively, so a body nested many
-// thousands of levels deep would overflow the stack.
-constexpr int kMaxJsonDepth = 64;
+}  // namespace
 
-// Returns whether `text` nests arrays and objects deeper than `max_depth`,
-// counting brackets outside strings. json::parse checks the syntax after this
-// scan, so malformed text only has to end the scan.
-bool NestsDeeperThan(std::string_view text, int max_depth) {
+// json::parse checks the syntax after this scan, so malformed text only has
+// to end the scan.
+bool JsonNestsDeeperThan(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -332,8 +327,6 @@ bool NestsDeeperThan(std::string_view text, int max_depth) {
   return false;
 }
 
-}  // namespace
-
 Result<Event> EventFromJson(const json& object, const std::set<std::string>* question_keys) {
   return ReadEvent(object, question_keys, "event");
 }
@@ -348,7 +341,7 @@ Result<std::vector<Event>> ParseEventBatch(std::string_view body,
   if (!IsValidUtf8(body)) {
     return InvalidArgument("the request body is not valid UTF-8");
   }
-  if (NestsDeeperThan(body, kMaxJsonDepth)) {
+  if (JsonNestsDeeperThan(body, kMaxJsonDepth)) {
     return InvalidArgument(fmt::format(
         "the request body nests arrays and objects more than {} levels deep", kMaxJsonDepth));
   }

@@ -45,6 +45,16 @@ inline constexpr std::size_t kMaxEventBatchBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxEventTextBytes = 256 * 1024;
 inline constexpr std::size_t kMaxChangesPerEdit = 1000;
 
+// Deepest nesting of arrays and objects that a request body may have. A
+// batch needs 5 levels; nlohmann::json copies, compares and dumps values
+// recursively, so a body nested many thousands of levels deep would overflow
+// the stack.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Returns whether `text` nests arrays and objects deeper than `max_depth`,
+// counting brackets outside strings, without parsing it.
+bool JsonNestsDeeperThan(std::string_view text, int max_depth);
+
 // Parses and validates {"events": [...]}. When `question_keys` is given, every
 // question an event names must be one of them. Messages name the event by its
 // index and seq, the field and the value.
