@@ -126,7 +126,8 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
 
   // The row lock serialises batches of one session, so acked_seq only grows.
   const pqxx::result session = txn.exec_params(
-      "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq "
+      "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq, "
+      "       (extract(epoch FROM deadline) * 1000)::bigint "
       "FROM exam_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE",
       org_id, session_id);
   if (session.empty()) {
@@ -136,6 +137,22 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
                  session[0][2].as<bool>(), std::nullopt};
   if (!session[0][3].is_null()) {
     row.submit_seq = session[0][3].as<std::int64_t>();
+  }
+
+  // The server's clock decides. Up to the deadline plus the grace period
+  // everything is accepted; later, only events the page stamped before that
+  // point, which were made in time and delivered late (offline, say).
+  const UnixMillis closes_at = session[0][4].as<std::int64_t>() + kDeadlineGraceMs;
+  if (now > closes_at) {
+    for (const Event& event : events) {
+      if (event.client_time > closes_at) {
+        return Conflict(fmt::format(
+            "the exam session ended at {} (deadline plus {} s of grace); event seq {} was made "
+            "at {} and is not accepted",
+            FormatRfc3339(closes_at), kDeadlineGraceMs / 1000, event.seq,
+            FormatRfc3339(event.client_time)));
+      }
+    }
   }
 
   std::set<std::string> keys;

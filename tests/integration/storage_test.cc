@@ -315,6 +315,27 @@ TEST_CASE("stored secrets are hashes only") {
   REQUIRE(status.ok());
 }
 
+TEST_CASE("events made after deadline plus grace are refused") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  const exam::UnixMillis deadline = kStart + 60 * 60 * 1000;
+  clock.Set(deadline + exam::kDeadlineGraceMs + 60 * 1000);
+
+  json in_time = Focus(1, "blur");
+  in_time["t"] = deadline + 30 * 1000;
+  auto late_delivery = exam::IngestEvents(db.app(), joined.principal, Batch({in_time}), clock);
+  REQUIRE(late_delivery.ok());
+  CHECK(late_delivery->acked_seq == 1);
+
+  json too_late = Focus(2, "focus");
+  too_late["t"] = deadline + exam::kDeadlineGraceMs + 1000;
+  auto refused = exam::IngestEvents(db.app(), joined.principal, Batch({too_late}), clock);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == exam::ErrorCode::kConflict);
+  CHECK(CountRows(db, joined.organization.id, "SELECT count(*) FROM events") == 1);
+}
+
 TEST_CASE("concurrent starts at the seat limit admit one") {
   ScratchDatabase db;
   exam::FakeClock clock(kStart);

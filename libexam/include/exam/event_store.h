@@ -34,6 +34,10 @@ struct IngestResult {
 
 nlohmann::json IngestResultToJson(const IngestResult& result);
 
+// After the deadline, events keep being accepted for this long; later still,
+// only events whose client time is before deadline + grace.
+inline constexpr std::int64_t kDeadlineGraceMs = 2 * 60 * 1000;
+
 // Stores a validated batch for the student's exam session. Fails with
 // kInvalidArgument when an event names a question the exam does not have, and
 // kConflict when the session was submitted and an event comes after the
