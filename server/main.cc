@@ -295,10 +295,15 @@ int main(int argc, char** argv) {
   examd::ServerContext context{**database, exam::SystemClock(), log, *assets, *signing_key,
                                options.public_url.empty() ? "http://" + listening
                                                           : options.public_url};
-  if (options.print_routes) {
-    std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
-    return 0;
-  }
+  context.auth.login_policy.idle_timeout_ms =
+      static_cast<std::int64_t>(options.login_idle_minutes) * 60 * 1000;
+  context.auth.login_policy.max_failures_per_hour = options.login_attempts_per_hour;
+  context.auth.insecure_cookies = options.dev_insecure_cookies;
+  context.auth.tls_proxy = options.tls_proxy;
+  context.auth.security_contact = options.security_contact;
+  // security.txt must expire within a year (RFC 9116); restart examd within
+  // 364 days to keep it current.
+  context.auth.security_txt_expires = context.clock.Now() + std::int64_t{364} * 86400 * 1000;
 
   std::unique_ptr<examd::SessionTokenCache> session_tokens;
   if (options.session_cache > 0) {
@@ -325,15 +330,6 @@ int main(int argc, char** argv) {
     std::printf("%s\n", RoutesAsJson(examd::AllRoutes(context)).dump(2).c_str());
     return 0;
   }
-  context.auth.login_policy.idle_timeout_ms =
-      static_cast<std::int64_t>(options.login_idle_minutes) * 60 * 1000;
-  context.auth.login_policy.max_failures_per_hour = options.login_attempts_per_hour;
-  context.auth.insecure_cookies = options.dev_insecure_cookies;
-  context.auth.tls_proxy = options.tls_proxy;
-  context.auth.security_contact = options.security_contact;
-  // security.txt must expire within a year (RFC 9116); restart examd within
-  // 364 days to keep it current.
-  context.auth.security_txt_expires = context.clock.Now() + std::int64_t{364} * 86400 * 1000;
   examd::InstallRoutes(server, context);
   if (options.dev_insecure_cookies) {
     log.Write(exam::LogLevel::kWarning,

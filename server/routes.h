@@ -21,6 +21,8 @@
 namespace examd {
 
 class WebAssets;
+class EventBatcher;
+class SessionTokenCache;
 
 // Settings of staff sign-in in the browser and of the headers that depend on
 // how examd is deployed.
@@ -34,8 +36,6 @@ struct AuthSettings {
   std::string security_contact = "mailto:security@example.org";
   exam::UnixMillis security_txt_expires = 0;  // computed at start-up
 };
-class EventBatcher;
-class SessionTokenCache;
 
 struct ServerContext {
   exam::Database& db;

@@ -116,10 +116,26 @@ Status Database::Run(const std::string* org_id, const TransactionBody& body) {
     if (!connection) {
       connection = std::make_unique<pqxx::connection>(pool_->options.url);
     }
-    pqxx::work txn(*connection);
-    if (org_id) {
-      txn.exec_params("SELECT set_config('app.org_id', $1, true)", *org_id);
+    // A pooled connection may have died while idle (a PostgreSQL restart,
+    // say). Beginning the transaction finds that out before the body runs,
+    // so one fresh connection is tried then instead of failing the request.
+    std::unique_ptr<pqxx::work> begun;
+    for (int attempt = 0; !begun; ++attempt) {
+      try {
+        begun = std::make_unique<pqxx::work>(*connection);
+        if (org_id) {
+          begun->exec_params("SELECT set_config('app.org_id', $1, true)", *org_id);
+        }
+      } catch (const pqxx::broken_connection&) {
+        begun.reset();
+        if (attempt > 0) {
+          throw;
+        }
+        log_.Write(LogLevel::kInfo, "reconnecting a pooled database connection", {});
+        connection = std::make_unique<pqxx::connection>(pool_->options.url);
+      }
     }
+    pqxx::work& txn = *begun;
     status = body(txn);
     if (status.ok()) {
       txn.commit();

@@ -129,6 +129,12 @@ Result<std::vector<RosterRow>> RosterRowsFromJson(const json& body) {
   if (!body.is_object() || !body.contains("entries") || !body["entries"].is_array()) {
     return InvalidArgument("the request body must be {\"entries\": [...]}");
   }
+  for (const auto& [field, value] : body.items()) {
+    if (field != "entries") {
+      return InvalidArgument(fmt::format(
+          "field \"{}\" cannot be set; the request body is {{\"entries\": [...]}}", field));
+    }
+  }
   const json& entries = body["entries"];
   if (entries.empty() || entries.size() > kMaxRosterRows) {
     return InvalidArgument(
