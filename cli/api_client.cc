@@ -93,9 +93,11 @@ std::unique_ptr<httplib::Client> MakeClient(const std::string& server, const std
 }
 
 exam::Error Unreachable(const std::string& server, httplib::Error error) {
+  const std::string reason =
+      error == httplib::Error::Connection ? "connection refused or failed" : httplib::to_string(error);
   return exam::Unavailable(fmt::format("cannot reach the server at {}: {}; check --server or "
                                        "EXAM_SERVER and that examd is running",
-                                       server, httplib::to_string(error)));
+                                       server, reason));
 }
 
 }  // namespace

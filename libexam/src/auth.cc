@@ -59,7 +59,9 @@ std::string SecretHashHex(std::string_view secret) { return Sha256Hex(secret); }
 Result<StaffPrincipal> AuthenticateApiToken(Database& db, std::string_view secret,
                                             const Clock& clock) {
   if (!LooksLikeSecret(secret, kApiTokenPrefix)) {
-    return Unauthenticated("the API token is malformed; API tokens start with \"ect_\"");
+    return Unauthenticated(
+        "the API token is malformed: an API token is \"ect_\" followed by 43 characters; copy "
+        "it whole");
   }
   StaffPrincipal principal;
   bool found = false;
