@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
+#include <set>
+#include <regex>
+#include <map>
 
 #include "exam/auth.h"
 #include "exam/login.h"
@@ -185,6 +189,9 @@ void InstallRoutes(httplib::Server& server, ServerContext& context) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
+  // The methods each path pattern answers, for 405 replies with Allow.
+  auto allowed = std::make_shared<std::vector<std::pair<std::regex, std::string>>>();
+  std::map<std::string, std::set<std::string>> methods_by_pattern;
   for (Route& route : AllRoutes(context)) {
     httplib::Server::Handler handler = Wrap(route, context);
     if (route.method == "GET") {
@@ -194,7 +201,50 @@ void InstallRoutes(httplib::Server& server, ServerContext& context) {
     } else {
       throw std::logic_error("route " + route.name + " has unsupported method " + route.method);
     }
+    methods_by_pattern[route.pattern].insert(route.method);
   }
+  for (const auto& [pattern, methods] : methods_by_pattern) {
+    std::string allow;
+    for (const std::string& method : methods) {
+      allow += (allow.empty() ? "" : ", ") + method;
+    }
+    allowed->emplace_back(std::regex(pattern), allow);
+  }
+
+  // A known path asked with a method it does not answer gets 405 and Allow;
+  // an unknown path stays 404.
+  auto method_not_allowed = [allowed, &context](const httplib::Request& req,
+                                                httplib::Response& res) {
+    for (const auto& [pattern, allow] : *allowed) {
+      if (std::regex_match(req.path, pattern)) {
+        res.set_header("Allow", allow);
+        ReplyError(res,
+                   exam::Error{exam::ErrorCode::kInvalidArgument,
+                               fmt::format("{} is not allowed on {}; use {}", req.method, req.path,
+                                           allow)},
+                   context.log);
+        res.status = 405;
+        ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+        res.set_header("Cache-Control", "no-store");
+        return;
+      }
+    }
+    ReplyError(res, exam::NotFound(fmt::format("no route for {} {}", req.method, req.path)),
+               context.log);
+    ApplySecurityHeaders(res, ApiContentSecurityPolicy());
+    res.set_header("Cache-Control", "no-store");
+  };
+  for (const auto& [pattern, methods] : methods_by_pattern) {
+    if (!methods.count("GET")) {
+      server.Get(pattern, method_not_allowed);
+    }
+    if (!methods.count("POST")) {
+      server.Post(pattern, method_not_allowed);
+    }
+  }
+  server.Put(".*", method_not_allowed);
+  server.Patch(".*", method_not_allowed);
+  server.Delete(".*", method_not_allowed);
 
   // Replies for requests that no route took (404) and for bodies over the
   // size limit (413); routes write their own error bodies.
