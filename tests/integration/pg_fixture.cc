@@ -77,6 +77,8 @@ ScratchDatabase::~ScratchDatabase() {
   }
 }
 
+std::string ScratchDatabase::SuperuserUrl() const { return WithDatabase(superuser_url_, name_); }
+
 void ScratchDatabase::ExecAsSuperuser(const std::string& sql) {
   pqxx::connection connection(WithDatabase(superuser_url_, name_));
   pqxx::work txn(connection);

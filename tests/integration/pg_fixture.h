@@ -26,6 +26,9 @@ class ScratchDatabase {
   // Runs SQL as the superuser in the scratch database, for checks that need it.
   void ExecAsSuperuser(const std::string& sql);
 
+  // The superuser's URL for the scratch database.
+  std::string SuperuserUrl() const;
+
  private:
   std::string name_;
   std::string superuser_url_;

@@ -34,7 +34,58 @@ std::vector<std::string> TenantTables(exam::Database& db) {
   return tables;
 }
 
+// Returns the tenant tables (those with org_id, and organizations itself)
+// that lack forced row-level security or one of the four per-command
+// policies, as seen by `txn`.
+std::set<std::string> TablesMissingProtection(pqxx::transaction_base& txn) {
+  std::set<std::string> missing;
+  for (const pqxx::row& row : txn.exec(
+           "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
+           "       (SELECT count(DISTINCT p.polcmd) FROM pg_policy p "
+           "         WHERE p.polrelid = c.oid AND p.polcmd IN ('r', 'a', 'w', 'd')) "
+           "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+           " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') "
+           "   AND (c.relname = 'organizations' "
+           "        OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
+           "                   AND a.attname = 'org_id' AND NOT a.attisdropped))")) {
+    if (!row[1].as<bool>() || row[2].as<int>() != 4) {
+      missing.insert(row[0].as<std::string>());
+    }
+  }
+  return missing;
+}
+
 }  // namespace
+
+TEST_CASE("dropping any one tenant policy is detected") {
+  ScratchDatabase db;
+  pqxx::connection superuser(db.SuperuserUrl());
+  std::vector<std::pair<std::string, std::string>> policies;
+  {
+    pqxx::work txn(superuser);
+    REQUIRE(TablesMissingProtection(txn).empty());
+    for (const pqxx::row& row : txn.exec(
+             "SELECT c.relname, p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+             " JOIN pg_namespace n ON n.oid = c.relnamespace "
+             " WHERE n.nspname = 'public' AND p.polcmd <> '*' ORDER BY 1, 2")) {
+      policies.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+    }
+  }
+  REQUIRE(policies.size() >= 48);
+
+  for (const auto& [table, policy] : policies) {
+    INFO("policy " << policy << " on " << table);
+    pqxx::work txn(superuser);
+    txn.exec(fmt::format("DROP POLICY {} ON {}", txn.quote_name(policy), txn.quote_name(table)));
+    CHECK(TablesMissingProtection(txn).count(table) == 1);
+    txn.abort();
+  }
+
+  pqxx::work txn(superuser);
+  txn.exec("ALTER TABLE exams NO FORCE ROW LEVEL SECURITY");
+  CHECK(TablesMissingProtection(txn).count("exams") == 1);
+  txn.abort();
+}
 
 TEST_CASE("every tenant table forces row-level security") {
   ScratchDatabase db;
