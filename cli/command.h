@@ -1,5 +1,5 @@
-// How examctl's command groups plug into main: each group adds its
-// subcommands to the CLI11 app and registers one action per leaf command.
+// The interface between examctl's main and its command groups. Each group adds
+// its subcommands to the CLI11 app and registers one action per leaf command.
 // main parses argv, then runs the action of the command that was given.
 #pragma once
 

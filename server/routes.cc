@@ -189,7 +189,7 @@ void InstallRoutes(httplib::Server& server, ServerContext& context) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
-  // The methods each path pattern answers, for 405 replies with Allow.
+  // The methods that each path pattern accepts, for 405 replies with Allow.
   auto allowed = std::make_shared<std::vector<std::pair<std::regex, std::string>>>();
   std::map<std::string, std::set<std::string>> methods_by_pattern;
   for (Route& route : AllRoutes(context)) {
@@ -211,8 +211,8 @@ void InstallRoutes(httplib::Server& server, ServerContext& context) {
     allowed->emplace_back(std::regex(pattern), allow);
   }
 
-  // A known path asked with a method it does not answer gets 405 and Allow;
-  // an unknown path stays 404.
+  // A known path requested with a method it does not accept gets 405 and
+  // Allow. An unknown path stays 404.
   auto method_not_allowed = [allowed, &context](const httplib::Request& req,
                                                 httplib::Response& res) {
     for (const auto& [pattern, allow] : *allowed) {

@@ -1,6 +1,6 @@
--- Staff assigned to an exam beyond its owner: an instructor sees the exams
--- they own or are assigned to, a TA only those they are assigned to, and an
--- org admin every exam of the organization.
+-- Staff assigned to an exam beyond its owner. An instructor may read the
+-- exams they own or are assigned to, a TA only those they are assigned to, and
+-- an org admin every exam of the organization.
 CREATE TABLE exam_staff (
   org_id      bigint NOT NULL,
   exam_id     bigint NOT NULL,

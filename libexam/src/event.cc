@@ -22,7 +22,7 @@ constexpr EventTypeEntry kEventTypes[] = {
     {EventType::kSnapshot, "snapshot"}, {EventType::kSubmit, "submit"},
 };
 
-// Largest integer a JavaScript number holds exactly (2^53 - 1).
+// Maximum integer that a JavaScript number represents exactly (2^53 - 1).
 constexpr std::int64_t kMaxSafeInteger = 9007199254740991;
 
 class EventChecker {

@@ -140,8 +140,8 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
   }
 
   // The server's clock decides. Up to the deadline plus the grace period
-  // everything is accepted; later, only events the page stamped before that
-  // point, which were made in time and delivered late (offline, say).
+  // every event is accepted. Later, only events that the page stamped before
+  // that point are accepted, because they were made in time and delivered late.
   const UnixMillis closes_at = session[0][4].as<std::int64_t>() + kDeadlineGraceMs;
   if (now > closes_at) {
     for (const Event& event : events) {

@@ -204,7 +204,8 @@ Result<json> ImportRoster(Database& db, const StaffPrincipal& staff, std::string
     int created = 0;
     for (const RosterRow& row : rows) {
       const std::string invite = NewSecret(kInvitePrefix);
-      // xmax = 0 only for a freshly inserted row, which tells insert from update.
+      // xmax = 0 only for a freshly inserted row, which distinguishes an insert
+      // from an update.
       const pqxx::result upserted = txn.exec_params(
           "INSERT INTO roster_entries (org_id, exam_id, student_id, name, email, extra_minutes, "
           "                            invite_hash) "

@@ -1,5 +1,5 @@
-// Row-level security on its own: the catalog says what the migrations
-// promise, and examd's role sees one organization at a time and nothing
+// Row-level security on its own: the catalog matches what the migrations
+// promise, and examd's role reads one organization at a time and nothing
 // without a tenant.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -251,7 +251,7 @@ TEST_CASE("pooled connections never carry a tenant over") {
         if (fail == status.ok()) {
           ++wrong;
         }
-        // Between tenant transactions, a transaction without a tenant sees nothing.
+        // Between tenant transactions, a transaction without a tenant reads no row.
         exam::Status bare = db.app().WithoutTenant([&](pqxx::transaction_base& txn) -> exam::Status {
           if (txn.exec1("SELECT count(*) FROM exams")[0].as<int>() != 0) {
             ++wrong;

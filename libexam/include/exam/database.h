@@ -1,9 +1,10 @@
 // A bounded pool of PostgreSQL connections and the one place where a
 // transaction gets its tenant. Storage code runs its SQL inside
-// Database::InTenant (examd's role; row-level security sees one organization)
-// or Database::WithoutTenant (the owner role used by migrations and `examctl admin`).
-// A Database is safe to share between threads; each transaction body runs on
-// one thread with a connection of its own.
+// Database::InTenant, where row-level security exposes one organization, or
+// Database::WithoutTenant. Without a tenant, examd's role reads only what the
+// SECURITY DEFINER look-ups by secret return, and the owner role of migrations
+// and `examctl admin` reads every row. A Database is safe to share between
+// threads, and each transaction body runs on one thread with its own connection.
 #pragma once
 
 #include <chrono>

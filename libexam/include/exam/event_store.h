@@ -3,7 +3,7 @@
 // Ingestion is idempotent: an event already stored with the same content
 // changes nothing, and a stored seq sent with other content is recorded in
 // event_conflicts and never overwrites the original. acked_seq is the highest
-// seq up to which every event is stored; it is returned only after COMMIT, so
+// seq up to which every event is stored. It is returned only after COMMIT, so
 // a page may drop acknowledged events from its queue.
 #pragma once
 

@@ -32,8 +32,9 @@ Result<nlohmann::json> PublishExam(Database& db, const StaffPrincipal& staff,
 
 namespace internal {
 // SQL condition selecting the exam named by parameter $2 (an id or a slug) in
-// organization $1, if staff member $4 may see it: $3 is true for an org
-// admin, who sees every exam; others see exams they own or are assigned to.
+// organization $1, if staff member $4 may read it. $3 is true for an org
+// admin, who may read every exam. Others may read the exams they own or are
+// assigned to.
 // Shared by the storage files that address an exam, so an exam the caller may
 // not see is "not found" everywhere.
 inline constexpr const char* kExamByRef =

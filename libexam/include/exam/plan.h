@@ -1,6 +1,6 @@
 // An organization's plan: how many students may be in an exam at once (the
 // seat limit) and how many exams it may have that are not closed (the exam
-// limit). Only the operator changes a plan; the limits are enforced inside
+// limit). Only the operator changes a plan. The limits are enforced inside
 // the transaction that would exceed them, under a per-organization advisory
 // lock, so concurrent starts cannot overshoot.
 #pragma once

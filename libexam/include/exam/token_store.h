@@ -25,7 +25,7 @@ Result<nlohmann::json> CreateOwnApiToken(Database& db, const StaffPrincipal& sta
                                          std::string_view name, std::optional<StaffRole> role,
                                          int expires_in_days, const Clock& clock);
 
-// Lists the caller's tokens; an org admin sees every token of the organization.
+// Lists the caller's tokens. For an org admin, lists every token of the organization.
 Result<nlohmann::json> ListApiTokens(Database& db, const StaffPrincipal& staff);
 
 // Revokes a token of the caller's (any of the organization's for an org
