@@ -19,49 +19,6 @@ std::string FirstLine(const std::string& text) {
   return line;
 }
 
-// Maps an SQL error inside one request's savepoint to that request's error,
-// as exam::Database does for a whole transaction.
-exam::Error RequestError(const pqxx::sql_error& error) {
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&error)) {
-    return exam::Unavailable("the batch collided with another transaction; retry shortly");
-  }
-  if (dynamic_cast<const pqxx::unique_violation*>(&error)) {
-    return exam::Conflict(FirstLine(error.what()));
-  }
-  if (dynamic_cast<const pqxx::insufficient_privilege*>(&error)) {
-    return exam::NotFound(FirstLine(error.what()));
-  }
-  if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&error)) {
-    return exam::InvalidArgument(FirstLine(error.what()));
-  }
-  return exam::Internal(FirstLine(error.what()));
-}
-
-// Stores one request inside `txn` under a savepoint and returns its result.
-// Throws pqxx::broken_connection and other pqxx::failure that is not an SQL
-// error, which ends the whole group.
-exam::Result<exam::IngestResult> StoreRequest(pqxx::dbtransaction& txn,
-                                              const exam::StudentPrincipal& student,
-                                              const std::vector<exam::Event>& events,
-                                              exam::UnixMillis now, const exam::HeadSigner& sign) {
-  pqxx::subtransaction savepoint(txn, "request");
-  try {
-    savepoint.exec_params("SELECT set_config('app.org_id', $1, true)",
-                          std::to_string(student.org_id));
-    exam::Result<exam::IngestResult> result =
-        exam::IngestEventsInTransaction(savepoint, student, events, now, sign);
-    if (result) {
-      savepoint.commit();
-    } else {
-      savepoint.abort();
-    }
-    return result;
-  } catch (const pqxx::sql_error& error) {
-    savepoint.abort();
-    return RequestError(error);
-  }
-}
-
 }  // namespace
 
 EventBatcher::EventBatcher(EventBatcherOptions options, const exam::Clock& clock,
@@ -139,14 +96,12 @@ void EventBatcher::RunWriter(int writer) {
     if (group.empty()) {
       return;
     }
-    // Every group locks its exam sessions in (organization, session) order,
-    // so two writers cannot deadlock on them.
-    std::stable_sort(group.begin(), group.end(), [](const auto& a, const auto& b) {
-      return std::pair(a->student.org_id, a->student.session_id) <
-             std::pair(b->student.org_id, b->student.session_id);
-    });
-
-    std::vector<std::optional<exam::Result<exam::IngestResult>>> results(group.size());
+    std::vector<exam::IngestRequest> requests;
+    requests.reserve(group.size());
+    for (const auto& request : group) {
+      requests.push_back({&request->student, &request->events});
+    }
+    std::vector<exam::Result<exam::IngestResult>> results;
     std::optional<exam::Error> group_error;
     try {
       if (!connection || !connection->is_open()) {
@@ -158,11 +113,23 @@ void EventBatcher::RunWriter(int writer) {
         }
       }
       const exam::UnixMillis now = clock_.Now();
-      pqxx::work txn(*connection);
-      for (std::size_t i = 0; i < group.size(); ++i) {
-        results[i] = StoreRequest(txn, group[i]->student, group[i]->events, now, sign_);
+      std::optional<pqxx::work> txn(std::in_place, *connection);
+      try {
+        results = exam::IngestGroupInTransaction(*txn, requests, now, sign_).results;
+      } catch (const pqxx::sql_error& error) {
+        // The set-based statements failed, which no batch should cause; each
+        // request is stored again on its own so that only a faulty one fails.
+        log_.Write(exam::LogLevel::kWarning, "event group stored request by request",
+                   {{"writer", std::to_string(writer)},
+                    {"requests", std::to_string(group.size())},
+                    {"error", FirstLine(error.what())}});
+        txn.reset();
+        txn.emplace(*connection);
+        results = exam::IngestGroupInTransaction(*txn, requests, now, sign_,
+                                                 exam::GroupMode::kEachAlone)
+                      .results;
       }
-      txn.commit();
+      txn->commit();
       failures = 0;
     } catch (const pqxx::in_doubt_error& error) {
       connection.reset();
@@ -187,7 +154,7 @@ void EventBatcher::RunWriter(int writer) {
       if (group_error) {
         group[i]->answer.set_value(*group_error);
       } else {
-        group[i]->answer.set_value(std::move(*results[i]));
+        group[i]->answer.set_value(std::move(results[i]));
       }
     }
     if (group_error) {

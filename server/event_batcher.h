@@ -1,15 +1,13 @@
 // Group commit for POST /api/student/events. A request thread hands its
 // validated batch to Ingest and waits. A writer thread collects the batches
 // that arrive within a short window and stores them all in one transaction on
-// its own connection, so one COMMIT (one WAL flush) serves many requests.
-//
-// Inside the group transaction each request runs in its own SAVEPOINT after
-// set_config('app.org_id', <its organization>, true), so row-level security
-// holds per request and a failing request (a conflict, an unknown question)
-// rolls back only itself. A request is answered only after COMMIT returned;
-// when the COMMIT fails, or the connection breaks, every request of the group
-// gets kUnavailable (503) and none a partial success. A writer whose
-// connection broke opens a new one for its next group.
+// its own connection (exam::IngestGroupInTransaction: set-based statements
+// per organization, with row-level security set for each), so a few
+// statements and one COMMIT (one WAL flush) serve many requests. A request is
+// answered only after COMMIT returned; when the COMMIT fails, or the
+// connection breaks, every request of the group gets kUnavailable (503) and
+// none a partial success. A writer whose connection broke opens a new one for
+// its next group.
 //
 // The queue is bounded: when it is full, Ingest returns kUnavailable at once.
 // Safe to share between threads.

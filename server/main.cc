@@ -33,9 +33,9 @@ struct Options {
   std::string port_file;
   bool print_routes = false;
   std::string signing_key = "examd-signing.key";
-  int threads = 16;
+  int threads = 64;
   int pool_size = 8;
-  int group_commit_writers = 0;
+  int group_commit_writers = 2;
   int group_commit_ms = 2;
   int group_commit_max = 200;
   int event_queue = 5000;

@@ -43,6 +43,24 @@ std::string FirstLine(const std::string& text) {
 
 }  // namespace
 
+Error ErrorFromSql(const pqxx::sql_error& error) {
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&error)) {
+    return Unavailable("the request collided with another transaction; retry shortly");
+  }
+  if (dynamic_cast<const pqxx::unique_violation*>(&error)) {
+    return Conflict(FirstLine(error.what()));
+  }
+  // Row-level security rejecting a row lands here: to the caller the row
+  // does not exist.
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&error)) {
+    return NotFound(FirstLine(error.what()));
+  }
+  if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&error)) {
+    return InvalidArgument(FirstLine(error.what()));
+  }
+  return Internal(FirstLine(error.what()));
+}
+
 Database::Database(DatabaseOptions options, LogSink& log) : pool_(new Pool), log_(log) {
   pool_->options = std::move(options);
 }
@@ -150,16 +168,8 @@ Status Database::Run(const std::string* org_id, const TransactionBody& body) {
     keep = false;
     log_.Write(LogLevel::kError, "commit outcome unknown", {{"error", FirstLine(error.what())}});
     status = Unavailable("the database connection was lost during commit; retry the request");
-  } catch (const pqxx::unique_violation& error) {
-    status = Conflict(FirstLine(error.what()));
-  } catch (const pqxx::insufficient_privilege& error) {
-    // Row-level security rejecting a row lands here: to the caller the row
-    // does not exist.
-    status = NotFound(FirstLine(error.what()));
-  } catch (const pqxx::integrity_constraint_violation& error) {
-    status = InvalidArgument(FirstLine(error.what()));
   } catch (const pqxx::sql_error& error) {
-    status = Internal(FirstLine(error.what()));
+    status = ErrorFromSql(error);
   } catch (const pqxx::failure& error) {
     keep = false;
     status = Unavailable(FirstLine(error.what()));

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <pqxx/pqxx>
 #include <set>
 
@@ -281,6 +283,234 @@ Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
     return status.error();
   }
   return *std::move(stored);
+}
+
+namespace {
+
+// Whether `value`, stored in a jsonb column and read back, parses to the same
+// JSON value, so that its canonical text can be computed before it is
+// stored. A floating-point number may not (jsonb keeps decimal digits and has
+// no negative zero), and jsonb refuses a string holding U+0000.
+bool SurvivesJsonb(const json& value) {
+  switch (value.type()) {
+    case json::value_t::number_float:
+      return false;
+    case json::value_t::string:
+      return value.get_ref<const std::string&>().find('\0') == std::string::npos;
+    case json::value_t::array:
+    case json::value_t::object:
+      return std::all_of(value.begin(), value.end(), SurvivesJsonb);
+    default:
+      return true;
+  }
+}
+
+// Runs IngestEventsInTransaction for one request under a savepoint, which is
+// rolled back when the request fails.
+Result<IngestResult> IngestInSavepoint(pqxx::dbtransaction& txn, const IngestRequest& request,
+                                       UnixMillis now, const HeadSigner& sign) {
+  pqxx::subtransaction savepoint(txn, "request");
+  try {
+    savepoint.exec_params("SELECT set_config('app.org_id', $1, true)",
+                          std::to_string(request.student->org_id));
+    Result<IngestResult> result =
+        IngestEventsInTransaction(savepoint, *request.student, *request.events, now, sign);
+    if (result) {
+      savepoint.commit();
+    } else {
+      savepoint.abort();
+    }
+    return result;
+  } catch (const pqxx::sql_error& error) {
+    savepoint.abort();
+    return ErrorFromSql(error);
+  }
+}
+
+std::string ArrayLiteral(const std::vector<std::int64_t>& values) {
+  std::string text = "{";
+  for (std::int64_t value : values) {
+    if (text.size() > 1) {
+      text += ',';
+    }
+    text += std::to_string(value);
+  }
+  text += '}';
+  return text;
+}
+
+// Stores together, in set-based statements, the requests of one
+// organization (`indices` into `requests`, ordered by session) that are the
+// next events of their session, and sets their results. Leaves the others'
+// results unset. app.org_id must be set to `org_id`. Throws pqxx::sql_error
+// when a statement fails.
+void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
+                   const std::vector<std::size_t>& indices,
+                   const std::vector<IngestRequest>& requests, UnixMillis now,
+                   std::vector<std::optional<Result<IngestResult>>>& results) {
+  std::vector<std::int64_t> session_ids;
+  for (std::size_t index : indices) {
+    session_ids.push_back(requests[index].student->session_id);
+  }
+  session_ids.erase(std::unique(session_ids.begin(), session_ids.end()), session_ids.end());
+
+  struct Session {
+    std::int64_t acked_seq = 0;
+    bool open = false;  // not submitted, no submit event stored, before deadline + grace
+    std::string head;   // the chain head, raw bytes
+    std::set<std::string> question_keys;
+    bool taken = false;  // a request of this group was already considered for it
+  };
+  std::map<std::int64_t, Session> sessions;
+  // Locks every session of the group in id order, as IngestEventsInTransaction
+  // locks one, so that concurrent groups cannot deadlock on them.
+  for (const pqxx::row& row : txn.exec_params(
+           "SELECT s.id, s.acked_seq, "
+           "       s.submitted_at IS NULL AND s.submit_seq IS NULL "
+           "         AND (extract(epoch FROM s.deadline) * 1000)::bigint + $3 >= $4 "
+           "         AND coalesce((SELECT max(e.seq) FROM events e "
+           "                        WHERE e.org_id = s.org_id AND e.session_id = s.id), 0) "
+           "             <= s.acked_seq, "
+           "       encode(s.chain_head, 'hex'), "
+           "       (SELECT coalesce(json_agg(q.key), '[]')::text FROM questions q "
+           "         WHERE q.org_id = s.org_id AND q.exam_id = s.exam_id) "
+           "  FROM exam_sessions s "
+           " WHERE s.org_id = $1 AND s.id = ANY ($2::bigint[]) "
+           " ORDER BY s.id FOR UPDATE OF s",
+           org_id, ArrayLiteral(session_ids), kDeadlineGraceMs, now)) {
+    Session& session = sessions[row[0].as<std::int64_t>()];
+    session.acked_seq = row[1].as<std::int64_t>();
+    session.open = row[2].as<bool>();
+    session.head = FromHex(row[3].as<std::string>());
+    for (const json& key : json::parse(row[4].as<std::string>())) {
+      session.question_keys.insert(key.get<std::string>());
+    }
+  }
+
+  json events = json::array();
+  json snapshots = json::array();
+  json heads = json::array();
+  for (std::size_t index : indices) {
+    const IngestRequest& request = requests[index];
+    auto found = sessions.find(request.student->session_id);
+    if (found == sessions.end() || found->second.taken) {
+      continue;
+    }
+    Session& session = found->second;
+    session.taken = true;
+    const std::vector<Event>& batch = *request.events;
+    bool next = session.open && !batch.empty();
+    for (std::size_t i = 0; next && i < batch.size(); ++i) {
+      const Event& event = batch[i];
+      next = event.seq == session.acked_seq + 1 + static_cast<std::int64_t>(i) &&
+             event.type != EventType::kSubmit &&
+             (event.question.empty() || session.question_keys.count(event.question)) &&
+             SurvivesJsonb(event.payload);
+    }
+    if (!next) {
+      continue;
+    }
+    for (const Event& event : batch) {
+      session.head = ExtendChain(session.head, CanonicalEventText(event.payload));
+      const json question = event.question.empty() ? json() : json(event.question);
+      events.push_back({{"s", request.student->session_id},
+                        {"seq", event.seq},
+                        {"type", EventTypeName(event.type)},
+                        {"question", question},
+                        {"t", event.client_time},
+                        {"payload", event.payload},
+                        {"hash", ToHex(session.head)}});
+      if (event.type == EventType::kSnapshot) {
+        snapshots.push_back({{"s", request.student->session_id},
+                             {"seq", event.seq},
+                             {"question", question},
+                             {"payload", event.payload}});
+      }
+    }
+    session.acked_seq = batch.back().seq;
+    heads.push_back({{"id", request.student->session_id},
+                     {"acked", session.acked_seq},
+                     {"head", ToHex(session.head)}});
+    IngestResult result;
+    result.acked_seq = session.acked_seq;
+    results[index] = std::move(result);
+  }
+  if (heads.empty()) {
+    return;
+  }
+
+  // One statement stores the events and snapshots and moves the sessions on.
+  const pqxx::row counts = txn.exec_params1(
+      "WITH stored AS ("
+      "  INSERT INTO events (org_id, session_id, seq, type, question_key, client_time, "
+      "                      received_at, payload, chain_hash) "
+      "  SELECT $1, r.s, r.seq, r.type, r.question, to_timestamp(r.t / 1000), "
+      "         to_timestamp($5::double precision / 1000), r.payload, decode(r.hash, 'hex') "
+      "    FROM jsonb_to_recordset($2::jsonb) AS r(s bigint, seq bigint, type text, "
+      "         question text, t double precision, payload jsonb, hash text) "
+      "  RETURNING 1), "
+      "snapshots_stored AS ("
+      "  INSERT INTO snapshots (org_id, session_id, seq, question_key, text, sha256) "
+      "  SELECT $1, r.s, r.seq, r.question, r.payload->>'text', r.payload->>'sha256' "
+      "    FROM jsonb_to_recordset($3::jsonb) "
+      "         AS r(s bigint, seq bigint, question text, payload jsonb) "
+      "  ON CONFLICT DO NOTHING), "
+      "moved AS ("
+      "  UPDATE exam_sessions s SET acked_seq = r.acked, chain_head = decode(r.head, 'hex'), "
+      "         last_event_at = to_timestamp($5::double precision / 1000) "
+      "    FROM jsonb_to_recordset($4::jsonb) AS r(id bigint, acked bigint, head text) "
+      "   WHERE s.org_id = $1 AND s.id = r.id "
+      "  RETURNING 1) "
+      "SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM moved)",
+      org_id, events.dump(), snapshots.dump(), heads.dump(), now);
+  if (counts[0].as<std::size_t>() != events.size() || counts[1].as<std::size_t>() != heads.size()) {
+    throw pqxx::sql_error(fmt::format("stored {} of {} events and moved {} of {} exam sessions",
+                                      counts[0].as<std::size_t>(), events.size(),
+                                      counts[1].as<std::size_t>(), heads.size()));
+  }
+}
+
+}  // namespace
+
+IngestGroupResult IngestGroupInTransaction(pqxx::dbtransaction& txn,
+                                           const std::vector<IngestRequest>& requests,
+                                           UnixMillis now, const HeadSigner& sign,
+                                           GroupMode mode) {
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::pair(requests[a].student->org_id, requests[a].student->session_id) <
+           std::pair(requests[b].student->org_id, requests[b].student->session_id);
+  });
+
+  IngestGroupResult group;
+  std::vector<std::optional<Result<IngestResult>>> results(requests.size());
+  for (std::size_t begin = 0; begin < order.size();) {
+    const OrgId org_id = requests[order[begin]].student->org_id;
+    std::size_t end = begin;
+    while (end < order.size() && requests[order[end]].student->org_id == org_id) {
+      ++end;
+    }
+    const std::vector<std::size_t> indices(order.begin() + begin, order.begin() + end);
+    if (mode == GroupMode::kTogether) {
+      txn.exec_params("SELECT set_config('app.org_id', $1, true)", std::to_string(org_id));
+      StoreTogether(txn, org_id, indices, requests, now, results);
+    }
+    for (std::size_t index : indices) {
+      if (results[index]) {
+        ++group.stored_together;
+      } else {
+        results[index] = IngestInSavepoint(txn, requests[index], now, sign);
+      }
+    }
+    begin = end;
+  }
+
+  group.results.reserve(results.size());
+  for (auto& result : results) {
+    group.results.push_back(std::move(*result));
+  }
+  return group;
 }
 
 Result<json> PullEvents(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,

@@ -79,6 +79,10 @@ ScratchDatabase::~ScratchDatabase() {
 
 std::string ScratchDatabase::SuperuserUrl() const { return WithDatabase(superuser_url_, name_); }
 
+std::string ScratchDatabase::AppUrl() const {
+  return WithDatabase(RequireEnv("EXAM_DATABASE_URL"), name_);
+}
+
 void ScratchDatabase::ExecAsSuperuser(const std::string& sql) {
   pqxx::connection connection(WithDatabase(superuser_url_, name_));
   pqxx::work txn(connection);

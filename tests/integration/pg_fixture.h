@@ -29,6 +29,9 @@ class ScratchDatabase {
   // The superuser's URL for the scratch database.
   std::string SuperuserUrl() const;
 
+  // examd's role's URL for the scratch database.
+  std::string AppUrl() const;
+
  private:
   std::string name_;
   std::string superuser_url_;

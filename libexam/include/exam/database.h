@@ -17,6 +17,7 @@
 #include "exam/log.h"
 
 namespace pqxx {
+class sql_error;
 class transaction_base;
 }  // namespace pqxx
 
@@ -33,6 +34,13 @@ struct DatabaseOptions {
 // The body of a transaction. It runs SQL through `txn` and returns a Status;
 // a non-ok Status rolls the transaction back.
 using TransactionBody = std::function<Status(pqxx::transaction_base& txn)>;
+
+// The Error for a statement that PostgreSQL refused: a unique violation is
+// kConflict, a row that row-level security rejects kNotFound, another
+// constraint kInvalidArgument, a deadlock or serialization failure
+// kUnavailable (the client retries), anything else kInternal. The message is
+// the first line of PostgreSQL's.
+Error ErrorFromSql(const pqxx::sql_error& error);
 
 class Database {
  public:

@@ -23,6 +23,10 @@
 #include "exam/principal.h"
 #include "exam/time.h"
 
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
 namespace exam {
 
 struct IngestResult {
@@ -61,6 +65,40 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
                                                const StudentPrincipal& student,
                                                const std::vector<Event>& events, UnixMillis now,
                                                const HeadSigner& sign = nullptr);
+
+// One request's batch in a group.
+struct IngestRequest {
+  const StudentPrincipal* student = nullptr;
+  const std::vector<Event>* events = nullptr;
+};
+
+struct IngestGroupResult {
+  std::vector<Result<IngestResult>> results;  // one per request, in order
+  std::size_t stored_together = 0;            // requests stored by the set-based statements
+};
+
+enum class GroupMode {
+  kTogether,  // set-based statements for the usual batches
+  kEachAlone, // every request under its own savepoint
+};
+
+// Stores the batches of many requests, of any organizations, inside `txn` and
+// returns one result per request, in order, as IngestEvents would have. A
+// failing request leaves nothing behind and does not affect the others. `txn`
+// needs no tenant; app.org_id is set for each organization in turn.
+//
+// With kTogether, the usual batch (the next events of a session that has no
+// gap, no submit and no late events) is stored with the others of its
+// organization in two statements; any other batch goes through
+// IngestEventsInTransaction under its own savepoint. When one of those two
+// statements fails, it throws pqxx::sql_error and `txn` is aborted; the
+// caller then runs the group again in a new transaction with kEachAlone.
+// Throws what is not an SQL error (a lost connection), after which nothing
+// of the group may be committed.
+IngestGroupResult IngestGroupInTransaction(pqxx::dbtransaction& txn,
+                                           const std::vector<IngestRequest>& requests,
+                                           UnixMillis now, const HeadSigner& sign = nullptr,
+                                           GroupMode mode = GroupMode::kTogether);
 
 struct EventQuery {
   std::optional<std::int64_t> session_id;  // only this exam session
