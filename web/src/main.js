@@ -364,6 +364,8 @@ class ExamPage {
   listenToPage() {
     window.addEventListener('focus', () => this.recorder.emit('focus', { state: 'focus' }));
     window.addEventListener('blur', () => this.recorder.emit('focus', { state: 'blur' }));
+    // The sender may be waiting out a backoff of up to 30 s.
+    window.addEventListener('online', () => this.recorder.sendNow());
     document.addEventListener('visibilitychange', () =>
       this.recorder.emit('visibility', { state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' }),
     );

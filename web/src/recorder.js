@@ -185,6 +185,17 @@ export class Recorder {
     this.statusTimer ??= setInterval(() => this.refreshFailure(), STATUS_REFRESH_MS);
   }
 
+  // Sends at once instead of waiting for the backoff, for example when the
+  // browser reports that the network is back.
+  sendNow() {
+    if (this.stopped) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.schedule(0);
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -264,3 +264,24 @@ test('nothing is recorded after submit', () => {
   assert.equal(recorder.emit('focus', { state: 'blur' }), null);
   assert.equal(recorder.nextSeq, 2);
 });
+
+test('sendNow skips the backoff', async () => {
+  const server = fakeServer({ fail: 1 });
+  const { recorder, states } = newRecorder(new MemoryStore());
+  recorder.failures = 10;
+  recorder.emit('focus', { state: 'blur' });
+  await recorder.drain();
+  recorder.start();
+  // The first attempt fails and schedules the next one 15 to 30 s later.
+  for (let i = 0; i < 100 && !states.includes('offline'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(states.includes('offline'), 'the first attempt failed');
+  recorder.sendNow();
+  for (let i = 0; i < 100 && server.stored.size === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  recorder.stop();
+  assert.deepEqual([...server.stored.keys()], [1]);
+  assert.equal(states.at(-1), 'saved');
+});
