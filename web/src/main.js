@@ -48,6 +48,7 @@ const ui = {
   tabList: $('tab-list'),
   panels: $('panels'),
   submitted: $('submitted'),
+  submittedTitle: $('submitted-title'),
   submittedText: $('submitted-text'),
   confirmDialog: $('confirm-submit'),
   saveWarning: $('save-warning'),
@@ -60,6 +61,7 @@ const SAVE_STATUS_TEXT = {
   offline: 'Offline: your work is kept in this browser',
   error: 'Not saved',
   closed: 'Exam submitted',
+  ended: 'Exam closed',
 };
 
 // Returns "45 s" or "3 min" for a duration in milliseconds.
@@ -84,6 +86,10 @@ class ExamPage {
     this.submitted = false;
     this.submitting = false;
     this.deadline = null;
+    // endSession sets `ending` at once and `ended` ({closesAt, lateEdits,
+    // pending}) when the late events are out of the queue.
+    this.ending = false;
+    this.ended = null;
     this.runner = new PythonRunner({ onState: (state, detail) => this.onRunnerState(state, detail) });
   }
 
@@ -364,6 +370,8 @@ class ExamPage {
   listenToPage() {
     window.addEventListener('focus', () => this.recorder.emit('focus', { state: 'focus' }));
     window.addEventListener('blur', () => this.recorder.emit('focus', { state: 'blur' }));
+    // The sender may be waiting out a backoff of up to 30 s.
+    window.addEventListener('online', () => this.recorder.sendNow());
     document.addEventListener('visibilitychange', () =>
       this.recorder.emit('visibility', { state: document.visibilityState === 'hidden' ? 'hidden' : 'visible' }),
     );
@@ -431,10 +439,12 @@ class ExamPage {
     await this.store.resetProgress(this.record.sessionId, 1, {}, 0);
   }
 
-  // The server rejected a whole batch with 409, which happens when the exam
-  // session was submitted elsewhere and these events come after the submit.
-  // When the state confirms the submit, the queued events can never be
-  // stored, so the page stops sending them.
+  // The server rejected a whole batch with 409. It does so when the exam
+  // session was submitted elsewhere and these events come after the submit,
+  // and when the deadline plus the grace period has passed and the batch
+  // contains an event stamped after that. In both cases, once the state
+  // confirms it, the rejected events can never be stored, so the page stops
+  // sending them.
   async onEventsRejected() {
     let state;
     try {
@@ -444,6 +454,10 @@ class ExamPage {
       return;
     }
     if (!state.session.submitted_at) {
+      const closesAt = Date.parse(state.session.deadline) + GRACE_MS;
+      if (Date.parse(state.session.server_time) > closesAt) {
+        await this.endSession(closesAt);
+      }
       return;
     }
     this.recorder.stop();
@@ -611,7 +625,14 @@ class ExamPage {
     ui.timer.dateTime = `PT${Math.max(0, Math.ceil(remaining / 1000))}S`;
     ui.timer.classList.toggle('timer-warning', remaining < WARNING_MS);
     if (remaining <= 0 && !this.submitted && !this.submitting) {
-      this.submit(false);
+      // A deadline learned late (from a join or state response after time
+      // away) may lie so far back that examd no longer accepts a submit.
+      const closesAt = this.deadline + GRACE_MS;
+      if (this.clock.now() > closesAt) {
+        this.endSession(closesAt);
+      } else {
+        this.submit(false);
+      }
     }
   }
 
@@ -636,6 +657,10 @@ class ExamPage {
     ui.submitButton.textContent = 'Submitting…';
 
     const uploaded = await this.recorder.flush(SUBMIT_FLUSH_MS);
+    if (this.ending) {
+      // examd rejected the submit as too late, and endSession shows why.
+      return;
+    }
     this.record = { ...this.record, submittedAt: new Date(this.clock.now()).toISOString() };
     await this.store.putSession(this.record);
     let text;
@@ -688,10 +713,67 @@ class ExamPage {
     document.body.classList.add('is-submitted');
   }
 
+  // Ends the exam on this page when examd no longer accepts its events: the
+  // deadline plus the grace period (`closesAt`) passed before the latest
+  // events reached examd, and they were stamped after it. The events
+  // stamped before `closesAt` are still sent and count. The later ones are
+  // removed from the queue, so the page neither retries them forever nor
+  // asks the student to wait for them.
+  async endSession(closesAt) {
+    if (this.ending) {
+      return;
+    }
+    this.ending = true;
+    if (this.runner.running) {
+      this.runner.stop();
+    }
+    if (!this.submitted) {
+      this.freeze();
+    }
+    const late = await this.recorder.dropLate(closesAt);
+    this.ended = { closesAt, lateEdits: late.filter((event) => event.type === 'edit').length, pending: true };
+    this.hideSaveWarning('deadline');
+    ui.submittedTitle.textContent = 'Exam closed';
+    ui.submitButton.textContent = 'Closed';
+    ui.submitted.hidden = false;
+    document.body.classList.add('is-submitted');
+    this.showEndedText();
+    this.recorder.sendNow();
+  }
+
+  showEndedText() {
+    const { closesAt, lateEdits, pending } = this.ended;
+    const time = new Date(closesAt).toLocaleTimeString();
+    let text = `The exam closed at ${time}, ${GRACE_MS / 60000} minutes after the deadline. `;
+    if (lateEdits > 0) {
+      text += `Your changes made after ${time} reached the exam server too late, so they were not saved. `;
+    }
+    text += pending
+      ? `Your work up to ${time} counts and is being sent now. Keep this tab open until this note says it has arrived.`
+      : `Your work up to ${time} has reached the exam server and counts. You may close this tab.`;
+    if (lateEdits > 0 && !pending) {
+      text += ' If a network problem kept your work from arriving in time, tell the exam supervisor.';
+    }
+    ui.submittedText.textContent = text;
+  }
+
   // Shows the sender's state in the top bar. After `unsavedMs` of failed
   // sending the line shows for how long the work has not been saved, and
   // the tooltip tells the student what to do.
   showSaveStatus(state, detail = '', unsavedMs = 0) {
+    if (this.ended && state === 'saved') {
+      // The events stamped before the closing time have arrived, and the
+      // later ones were dropped, so "All changes saved" would be untrue.
+      state = 'ended';
+      if (this.ended.pending) {
+        this.ended.pending = false;
+        this.showEndedText();
+        // The next visit restores the server's texts, not the dropped work.
+        this.store.resetProgress(this.record.sessionId, 1, {}, 0).catch((error) => {
+          console.warn('dropping the local record of the closed exam session failed:', error);
+        });
+      }
+    }
     ui.saveStatus.dataset.state = state;
     let text = SAVE_STATUS_TEXT[state] ?? state;
     if ((state === 'offline' || state === 'error') && unsavedMs >= 1000) {
@@ -699,7 +781,7 @@ class ExamPage {
     }
     ui.saveStatus.textContent = text;
     ui.saveStatus.title = detail;
-    if (state === 'saved' || state === 'closed') {
+    if (state === 'saved' || state === 'closed' || state === 'ended') {
       this.hideSaveWarning('deadline');
       this.hideSaveWarning('invalid');
       if (state === 'saved' && this.submitPending) {
@@ -715,7 +797,7 @@ class ExamPage {
   // server. They still count when they arrive, because examd accepts events
   // stamped before the deadline plus the grace period.
   warnIfPastDeadline() {
-    if (!this.deadline || Number.isNaN(this.deadline) || this.clock.now() < this.deadline) {
+    if (this.ending || !this.deadline || Number.isNaN(this.deadline) || this.clock.now() < this.deadline) {
       return;
     }
     const graceEnds = new Date(this.deadline + GRACE_MS).toLocaleTimeString();

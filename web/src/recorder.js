@@ -185,6 +185,41 @@ export class Recorder {
     this.statusTimer ??= setInterval(() => this.refreshFailure(), STATUS_REFRESH_MS);
   }
 
+  // Sends at once instead of waiting for the backoff, for example when the
+  // browser reports that the network is back.
+  sendNow() {
+    if (this.stopped) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.schedule(0);
+  }
+
+  // Stops recording and removes from the queue the first event stamped
+  // (client time `t`) after `closesAt` and every event after it, because
+  // examd no longer accepts them. The events before it are still sent.
+  // Returns the removed events.
+  //
+  // Later events are removed even when a clock step back stamped them
+  // earlier: examd would store them above a gap that replay cannot cross.
+  async dropLate(closesAt) {
+    this.closed = true;
+    await this.drain();
+    const queued = await this.store.queuedEvents(this.sessionId);
+    const first = queued.findIndex((event) => event.t > closesAt);
+    if (first < 0) {
+      return [];
+    }
+    const late = queued.slice(first);
+    await this.store.deleteEvents(
+      this.sessionId,
+      0,
+      late.map((event) => event.seq),
+    );
+    return late;
+  }
+
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -95,7 +95,8 @@ class IndexedDbStore {
     await transactionDone(tx);
   }
 
-  // Returns up to `limit` queued events of the session in seq order.
+  // Returns up to `limit` queued events of the session in seq order, or all
+  // of them without `limit`.
   async queuedEvents(sessionId, limit) {
     const tx = this.db.transaction('events', 'readonly');
     const rows = await requestToPromise(tx.objectStore('events').getAll(sessionRange(sessionId), limit));

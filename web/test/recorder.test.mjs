@@ -264,3 +264,56 @@ test('nothing is recorded after submit', () => {
   assert.equal(recorder.emit('focus', { state: 'blur' }), null);
   assert.equal(recorder.nextSeq, 2);
 });
+
+// Emits one focus event per client time in `stamps`.
+function emitStampedAt(recorder, stamps) {
+  const realNow = Date.now;
+  try {
+    for (const t of stamps) {
+      Date.now = () => t;
+      recorder.emit('focus', { state: 'blur' });
+    }
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+test('dropLate removes from the first late event', async () => {
+  const store = new MemoryStore();
+  const { recorder } = newRecorder(store);
+  // The clock steps back between seq 3 and seq 4.
+  emitStampedAt(recorder, [1000, 2000, 3001, 2500, 4000]);
+  const late = await recorder.dropLate(3000);
+  assert.deepEqual(late.map((event) => event.seq), [3, 4, 5], 'seq 4 goes too, because it comes after seq 3');
+  assert.deepEqual((await store.queuedEvents(7)).map((event) => event.seq), [1, 2]);
+  assert.equal(recorder.emit('focus', { state: 'focus' }), null, 'nothing is recorded after dropLate');
+});
+
+test('dropLate keeps events stamped in time', async () => {
+  const store = new MemoryStore();
+  const { recorder } = newRecorder(store);
+  emitStampedAt(recorder, [1000]);
+  assert.deepEqual(await recorder.dropLate(1000), [], 'an event stamped at the closing time counts');
+  assert.equal(await store.countQueued(7), 1);
+});
+
+test('sendNow skips the backoff', async () => {
+  const server = fakeServer({ fail: 1 });
+  const { recorder, states } = newRecorder(new MemoryStore());
+  recorder.failures = 10;
+  recorder.emit('focus', { state: 'blur' });
+  await recorder.drain();
+  recorder.start();
+  // The first attempt fails and schedules the next one 15 to 30 s later.
+  for (let i = 0; i < 100 && !states.includes('offline'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(states.includes('offline'), 'the first attempt failed');
+  recorder.sendNow();
+  for (let i = 0; i < 100 && server.stored.size === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  recorder.stop();
+  assert.deepEqual([...server.stored.keys()], [1]);
+  assert.equal(states.at(-1), 'saved');
+});
