@@ -5,10 +5,13 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <thread>
@@ -24,6 +27,9 @@
 #include "static_files.h"
 
 namespace {
+
+// Connections waiting to be accepted at most.
+constexpr int kListenBacklog = 4096;
 
 struct Options {
   std::string listen = "127.0.0.1:8080";
@@ -277,6 +283,15 @@ int main(int argc, char** argv) {
   server.set_keep_alive_max_count(1000);
   server.set_read_timeout(30);
   server.set_write_timeout(30);
+  // cpp-httplib listens with a backlog of 5 connections, so a class opening
+  // the exam at once would see connections dropped and retried a second or
+  // more later. Listening again on the bound socket raises the backlog; the
+  // kernel caps it at net.core.somaxconn.
+  socket_t listen_socket = INVALID_SOCKET;
+  server.set_socket_options([&listen_socket](socket_t socket) {
+    httplib::default_socket_options(socket);
+    listen_socket = socket;
+  });
 
   int bound_port = port;
   if (port == 0) {
@@ -289,6 +304,11 @@ int main(int argc, char** argv) {
         "cannot listen on {}:{}: the port is in use or the address is not local; "
         "choose another with --listen or EXAM_LISTEN",
         host, port));
+  }
+
+  if (listen_socket != INVALID_SOCKET && ::listen(listen_socket, kListenBacklog) != 0) {
+    return Fail(fmt::format("cannot listen on {}:{} with a backlog of {}: {}", host, bound_port,
+                            kListenBacklog, std::strerror(errno)));
   }
 
   const std::string listening = fmt::format("{}:{}", host, bound_port);

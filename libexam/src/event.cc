@@ -295,7 +295,6 @@ Result<Event> ReadEvent(const json& object, const std::set<std::string>* questio
   if (Status status = ReadTypeFields(object, check, question_keys, event); !status) {
     return status.error();
   }
-  event.payload = object;
   return event;
 }
 
@@ -328,7 +327,11 @@ bool JsonNestsDeeperThan(std::string_view text, int max_depth) {
 }
 
 Result<Event> EventFromJson(const json& object, const std::set<std::string>* question_keys) {
-  return ReadEvent(object, question_keys, "event");
+  Result<Event> event = ReadEvent(object, question_keys, "event");
+  if (event) {
+    event->payload = object;
+  }
+  return event;
 }
 
 Result<std::vector<Event>> ParseEventBatch(std::string_view body,
@@ -359,7 +362,7 @@ Result<std::vector<Event>> ParseEventBatch(std::string_view body,
   if (!root.is_object() || !root.contains("events") || !root["events"].is_array()) {
     return InvalidArgument("the request body must be {\"events\": [...]}");
   }
-  const json& items = root["events"];
+  json& items = root["events"];
   if (items.empty() || items.size() > kMaxEventsPerBatch) {
     return InvalidArgument(fmt::format("events must hold 1 to {} events, got {}",
                                        kMaxEventsPerBatch, items.size()));
@@ -378,6 +381,7 @@ Result<std::vector<Event>> ParseEventBatch(std::string_view body,
           "events[{}]: seq {} appears twice in one batch; each event has its own seq", i,
           event->seq));
     }
+    event->payload = std::move(items[i]);
     events.push_back(std::move(*event));
   }
   return events;

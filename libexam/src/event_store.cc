@@ -387,12 +387,23 @@ void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
     }
   }
 
-  json events = json::array();
-  json snapshots = json::array();
-  json heads = json::array();
+  // The statement's JSON arguments are written as text: each payload goes
+  // in as its canonical text, which the chain hashes anyway.
+  std::string events = "[";
+  std::string snapshots = "[";
+  std::string heads = "[";
+  std::size_t event_count = 0;
+  std::size_t head_count = 0;
+  auto append = [](std::string& list, const std::string& item) {
+    if (list.size() > 1) {
+      list += ',';
+    }
+    list += item;
+  };
   for (std::size_t index : indices) {
     const IngestRequest& request = requests[index];
-    auto found = sessions.find(request.student->session_id);
+    const std::int64_t session_id = request.student->session_id;
+    auto found = sessions.find(session_id);
     if (found == sessions.end() || found->second.taken) {
       continue;
     }
@@ -411,33 +422,33 @@ void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
       continue;
     }
     for (const Event& event : batch) {
-      session.head = ExtendChain(session.head, CanonicalEventText(event.payload));
-      const json question = event.question.empty() ? json() : json(event.question);
-      events.push_back({{"s", request.student->session_id},
-                        {"seq", event.seq},
-                        {"type", EventTypeName(event.type)},
-                        {"question", question},
-                        {"t", event.client_time},
-                        {"payload", event.payload},
-                        {"hash", ToHex(session.head)}});
+      const std::string canonical = CanonicalEventText(event.payload);
+      session.head = ExtendChain(session.head, canonical);
+      const std::string question = event.question.empty() ? "null" : json(event.question).dump();
+      append(events, fmt::format(R"({{"s":{},"seq":{},"type":"{}","question":{},"t":{},)"
+                                 R"("hash":"{}","payload":{}}})",
+                                 session_id, event.seq, EventTypeName(event.type), question,
+                                 event.client_time, ToHex(session.head), canonical));
+      ++event_count;
       if (event.type == EventType::kSnapshot) {
-        snapshots.push_back({{"s", request.student->session_id},
-                             {"seq", event.seq},
-                             {"question", question},
-                             {"payload", event.payload}});
+        append(snapshots, fmt::format(R"({{"s":{},"seq":{},"question":{},"payload":{}}})",
+                                      session_id, event.seq, question, canonical));
       }
     }
     session.acked_seq = batch.back().seq;
-    heads.push_back({{"id", request.student->session_id},
-                     {"acked", session.acked_seq},
-                     {"head", ToHex(session.head)}});
+    append(heads, fmt::format(R"({{"id":{},"acked":{},"head":"{}"}})", session_id,
+                              session.acked_seq, ToHex(session.head)));
+    ++head_count;
     IngestResult result;
     result.acked_seq = session.acked_seq;
     results[index] = std::move(result);
   }
-  if (heads.empty()) {
+  if (head_count == 0) {
     return;
   }
+  events += ']';
+  snapshots += ']';
+  heads += ']';
 
   // One statement stores the events and snapshots and moves the sessions on.
   const pqxx::row counts = txn.exec_params1(
@@ -462,11 +473,11 @@ void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
       "   WHERE s.org_id = $1 AND s.id = r.id "
       "  RETURNING 1) "
       "SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM moved)",
-      org_id, events.dump(), snapshots.dump(), heads.dump(), now);
-  if (counts[0].as<std::size_t>() != events.size() || counts[1].as<std::size_t>() != heads.size()) {
+      org_id, events, snapshots, heads, now);
+  if (counts[0].as<std::size_t>() != event_count || counts[1].as<std::size_t>() != head_count) {
     throw pqxx::sql_error(fmt::format("stored {} of {} events and moved {} of {} exam sessions",
-                                      counts[0].as<std::size_t>(), events.size(),
-                                      counts[1].as<std::size_t>(), heads.size()));
+                                      counts[0].as<std::size_t>(), event_count,
+                                      counts[1].as<std::size_t>(), head_count));
   }
 }
 
