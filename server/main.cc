@@ -107,7 +107,8 @@ nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
                     {"pattern", route.pattern},
                     {"name", route.name},
                     {"access", access},
-                    {"staff_roles", roles}});
+                    {"staff_roles", roles},
+                    {"finds_object_first", static_cast<bool>(route.find_object)}});
   }
   return list;
 }

@@ -76,6 +76,13 @@ struct Route {
   Access access = Access::kPublic;
   std::vector<exam::StaffRole> staff_roles;  // kStaff only; empty means every staff role
   RouteHandler handler;
+  // Looks up the object that the path names, scoped to the caller's
+  // organization and to what the caller may see. Required for a kStaff route
+  // that has a path parameter and limits `staff_roles`: it runs before the
+  // role check, so an object the caller may not see gets 404 whatever the
+  // caller's role, and only a visible object can get 403.
+  std::function<exam::Status(const httplib::Request&, const exam::StaffPrincipal&)> find_object =
+      nullptr;
 };
 
 std::vector<Route> StudentRoutes(ServerContext& context);
@@ -89,7 +96,9 @@ const char* LoginCookieName(const AuthSettings& settings);
 // Returns the value of the login session cookie sent with `req`, or empty.
 std::string LoginCookieValue(const httplib::Request& req, const AuthSettings& settings);
 
-// Every route of the server, in one list.
+// Every route of the server, in one list. Throws std::logic_error for a
+// kStaff route that limits `staff_roles` on a path parameter without a
+// `find_object`.
 std::vector<Route> AllRoutes(ServerContext& context);
 
 // Installs every route with its wrapper, the error and exception handlers and

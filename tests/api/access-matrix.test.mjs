@@ -95,6 +95,20 @@ function examVisible(actor, object) {
 const WRITERS = ['admin', 'instructor'];
 const EXAM_OBJECTS = ['own', 'other', 'missing'];
 
+// The status of a write to an exam. The exam is looked up first, so one
+// that the caller may not see is 404 whatever the role. Only a visible exam
+// gets 403, for a role that may not change it.
+function examWriteStatus(actor, object, success) {
+  const gate = staffGate(actor);
+  if (gate) {
+    return gate;
+  }
+  if (!examVisible(actor, object)) {
+    return 404;
+  }
+  return WRITERS.includes(actor.role) ? success : 403;
+}
+
 function examRef(actor, object) {
   return object === 'missing' ? 'no-such-exam' : orgFor(actor, object).exam.slug;
 }
@@ -199,7 +213,7 @@ const MATRIX = {
   'POST /api/exams/{exam}/publish': {
     objects: EXAM_OBJECTS,
     call: (actor, object) => ({ path: `/api/exams/${examRef(actor, object)}/publish`, body: {} }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   'POST /api/exams/{exam}/roster': {
     objects: EXAM_OBJECTS,
@@ -207,7 +221,7 @@ const MATRIX = {
       path: `/api/exams/${examRef(actor, object)}/roster`,
       body: { entries: [{ student_id: `m${randomSuffix()}`, name: 'Matrix Student' }] },
     }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   // Assigns the exam's organization's `ta` again, which changes nothing.
   'POST /api/exams/{exam}/staff': {
@@ -216,7 +230,7 @@ const MATRIX = {
       path: `/api/exams/${examRef(actor, object)}/staff`,
       body: { email: orgFor(actor, object).staff.ta.email, role: 'ta' },
     }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   'GET /api/exams/{exam}/sessions': {
     objects: EXAM_OBJECTS,
@@ -430,7 +444,9 @@ test('access matrix of every route', { skip }, async (t) => {
 });
 
 test('another organization\'s exam answers as a missing one', { skip }, async () => {
-  // The status must not tell whether an exam exists in another organization.
+  // The status must not tell whether an exam exists in another
+  // organization: every staff role, TAs included, gets 404 for reads and
+  // writes.
   const bodies = {
     '/publish': {},
     '/roster': { entries: [{ student_id: 'probe1', name: 'Probe' }] },
@@ -441,16 +457,29 @@ test('another organization\'s exam answers as a missing one', { skip }, async ()
     for (const suffix of ['', '/sessions', '/events', '/publish', '/roster', '/staff']) {
       const body = bodies[suffix];
       const method = body ? 'POST' : 'GET';
+      const label = `${method} /api/exams/{exam}${suffix} as ${name}`;
+      const countsBefore = await rowCounts();
       const other = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.slug}${suffix}`, { token, body });
       const missing = await request(examd.baseUrl, method, `/api/exams/no-such-exam${suffix}`, { token, body });
-      assert.equal(other.status, missing.status, `${method} /api/exams/{exam}${suffix} as ${name}`);
-      // A TA gets 403 from the role check of a write before any exam is
-      // looked up, so that 403 is the same for every exam and reveals nothing.
-      const roleDenied = method === 'POST' && name.startsWith('ta');
-      assert.equal(other.status, roleDenied ? 403 : 404, `${method} /api/exams/{exam}${suffix} as ${name}`);
       const byId = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.id}${suffix}`, { token, body });
-      assert.equal(byId.status, missing.status, `${method} /api/exams/{id}${suffix} as ${name}`);
+      assert.equal(other.status, 404, `${label}: ${other.text}`);
+      assert.equal(missing.status, 404, `${label} on a missing exam: ${missing.text}`);
+      assert.equal(byId.status, 404, `${label} by id: ${byId.text}`);
+      assert.deepEqual(await rowCounts(), countsBefore, `${label} changed row counts`);
     }
+  }
+});
+
+test('a role that may not write an exam it sees gets 403', { skip }, async () => {
+  // `ta` is assigned to its organization's exam, so the look-up finds the
+  // exam. The role check then rejects the write with 403 and nothing changes.
+  const token = orgs.A.staff.ta.token;
+  for (const suffix of ['/publish', '/roster', '/staff']) {
+    const body = suffix === '/staff' ? { email: orgs.A.staff.ta.email, role: 'ta' } : suffix === '/roster' ? { entries: [{ student_id: 'probe2', name: 'Probe' }] } : {};
+    const countsBefore = await rowCounts();
+    const response = await request(examd.baseUrl, 'POST', `/api/exams/${orgs.A.exam.slug}${suffix}`, { token, body });
+    assert.equal(response.status, 403, `POST /api/exams/{exam}${suffix} as ta: ${response.text}`);
+    assert.deepEqual(await rowCounts(), countsBefore, `POST /api/exams/{exam}${suffix} as ta changed row counts`);
   }
 });
 
