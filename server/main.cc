@@ -95,8 +95,11 @@ nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
       case examd::Access::kStaff:
         access = "staff";
         break;
-      default:
+      case examd::Access::kStaffSession:
         access = "staff_session";
+        break;
+      case examd::Access::kOperator:
+        access = "operator";
         break;
     }
     nlohmann::json roles = nlohmann::json::array();

@@ -87,6 +87,22 @@ exam::Status AuthenticateLoginCookie(const httplib::Request& req, const Route& r
   return {};
 }
 
+exam::Status AuthenticateOperator(const std::string& token, ServerContext& context,
+                                  Caller& caller) {
+  if (token.empty()) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       "missing Authorization: Bearer header with an operator credential "
+                       "(eop_...); create one with `examctl admin operator create`"};
+  }
+  auto found = exam::AuthenticateOperatorToken(context.db, token, context.clock);
+  if (!found) {
+    return found.error();
+  }
+  CurrentRequest().actor = fmt::format("operator:{}", found->credential_id);
+  caller.platform_operator = *found;
+  return {};
+}
+
 // Establishes who is calling. Role checks come later, in Authorize.
 exam::Status Authenticate(const httplib::Request& req, const Route& route,
                           ServerContext& context, Caller& caller) {
@@ -94,6 +110,9 @@ exam::Status Authenticate(const httplib::Request& req, const Route& route,
     return {};
   }
   const std::string token = BearerToken(req);
+  if (route.access == Access::kOperator) {
+    return AuthenticateOperator(token, context, caller);
+  }
   // A bearer token wins over a cookie, so examctl never needs a CSRF token.
   if (route.access == Access::kStaffSession ||
       (route.access == Access::kStaff && token.empty())) {
@@ -117,6 +136,13 @@ exam::Status Authenticate(const httplib::Request& req, const Route& route,
     return {};
   }
 
+  if (token.rfind(exam::kOperatorTokenPrefix, 0) == 0) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       fmt::format("an operator credential is not accepted on {}; the operator "
+                                   "acts through /api/operator/ routes, outside every "
+                                   "organization",
+                                   route.name)};
+  }
   auto staff = exam::AuthenticateApiToken(context.db, token, context.clock);
   if (!staff) {
     return staff.error();
@@ -186,7 +212,7 @@ httplib::Server::Handler Wrap(Route route, ServerContext& context) {
 
 std::vector<Route> AllRoutes(ServerContext& context) {
   std::vector<Route> routes;
-  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes, AuthRoutes}) {
+  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes, AuthRoutes, OperatorRoutes}) {
     for (Route& route : group(context)) {
       const bool has_parameter = route.pattern.find('(') != std::string::npos;
       if (route.access == Access::kStaff && has_parameter && !route.staff_roles.empty() &&

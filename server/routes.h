@@ -15,6 +15,7 @@
 #include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/login.h"
+#include "exam/operator.h"
 #include "exam/principal.h"
 #include "exam/time.h"
 
@@ -57,6 +58,7 @@ enum class Access {
   kStaff,    // an API token (Authorization: Bearer ect_...) or a login session cookie,
              // of one of `staff_roles`; cookie-authenticated writes need X-CSRF-Token
   kStaffSession,  // a login session cookie only, such as sign-out
+  kOperator,      // an operator credential (Authorization: Bearer eop_...); no cookie
 };
 
 // Who is calling, as established by the wrapper before the handler runs.
@@ -64,6 +66,7 @@ struct Caller {
   std::optional<exam::StaffPrincipal> staff;
   std::optional<exam::StudentPrincipal> student;
   std::optional<exam::LoginSession> login_session;  // set when `staff` came from the cookie
+  std::optional<exam::OperatorPrincipal> platform_operator;
 };
 
 using RouteHandler =
@@ -89,6 +92,7 @@ std::vector<Route> StudentRoutes(ServerContext& context);
 std::vector<Route> StaffRoutes(ServerContext& context);
 std::vector<Route> StaticRoutes(ServerContext& context);
 std::vector<Route> AuthRoutes(ServerContext& context);
+std::vector<Route> OperatorRoutes(ServerContext& context);
 
 // Returns the name of the login session cookie under `settings`.
 const char* LoginCookieName(const AuthSettings& settings);

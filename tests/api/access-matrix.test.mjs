@@ -2,7 +2,8 @@
 // The callers are: anonymous, a revoked and an expired API token, students,
 // and each staff member of two organizations with an API token. Each staff
 // member of organization A also calls with a browser login session (cookie
-// and CSRF token). Each call is made on an object of the
+// and CSRF token), and the platform operator with a valid and with an
+// expired operator credential. Each call is made on an object of the
 // caller's organization, of the other organization and on a missing one, and
 // must get the status the matrix lists. Denied writes must leave the
 // database unchanged.
@@ -25,6 +26,7 @@ import {
   randomSuffix,
   readSettings,
   request,
+  runExamctl,
   signIn,
   startExamd,
 } from './harness.mjs';
@@ -45,6 +47,8 @@ const COUNTED_TABLES = [
   'audit_log',
   'exam_staff',
   'login_sessions',
+  'operator_credentials',
+  'operator_audit_log',
 ];
 
 let database;
@@ -55,6 +59,8 @@ let orgs;
 let actors;
 let revokedToken;
 let expiredToken;
+let operatorToken;
+let expiredOperatorToken;
 
 // --- actors ----------------------------------------------------------------
 
@@ -63,6 +69,8 @@ async function buildActors() {
     { id: 'anonymous', kind: 'anonymous' },
     { id: 'revoked token', kind: 'revoked', token: revokedToken },
     { id: 'expired token', kind: 'expired', token: expiredToken },
+    { id: 'operator', kind: 'operator', token: operatorToken },
+    { id: 'expired operator', kind: 'expired operator', token: expiredOperatorToken },
   ];
   for (const org of Object.values(orgs)) {
     org.students.forEach((student, index) => {
@@ -117,8 +125,8 @@ function orgFor(actor, object) {
 // --- expectations ----------------------------------------------------------
 
 // 401 for callers without a valid staff credential (an API token or a login
-// session), 403 for a staff role that the route does not allow, otherwise
-// null: the call passes the route's gate.
+// session), the operator included, 403 for a staff role that the route does
+// not allow, otherwise null: the call passes the route's gate.
 function staffGate(actor, roles) {
   if (actor.kind !== 'staff') {
     return 401;
@@ -350,6 +358,25 @@ const MATRIX = {
     // session belongs to the organization's instructor.
     expect: (actor, object) => staffGate(actor) ?? (object === 'own' && actor.name === 'instructor' ? 200 : 404),
   },
+  'GET /api/operator/organizations': {
+    call: () => ({ path: '/api/operator/organizations' }),
+    expect: (actor) => (actor.kind === 'operator' ? 200 : 401),
+  },
+  // Sets the plan the organizations already have, so later calls are not
+  // limited by it; the change is still written to the audit log.
+  'POST /api/operator/organizations/{org}/plan': {
+    objects: ['own', 'other', 'missing'],
+    call: (actor, object) => ({
+      path: `/api/operator/organizations/${object === 'missing' ? 'no-such-org' : orgFor(actor, object).slug}/plan`,
+      body: { seat_limit: 500, exam_limit: 100 },
+    }),
+    expect: (actor, object) => {
+      if (actor.kind !== 'operator') {
+        return 401;
+      }
+      return object === 'missing' ? 404 : 200;
+    },
+  },
   'GET /.well-known/security.txt': {
     call: () => ({ path: '/.well-known/security.txt' }),
     expect: () => 200,
@@ -379,10 +406,14 @@ const MATRIX = {
 
 // --- database checks -------------------------------------------------------
 
+// Returns the row count of each counted table and every organization's plan.
 async function rowCounts() {
-  const sql = `SELECT ${COUNTED_TABLES.map((table) => `(SELECT count(*) FROM ${table})`).join(', ')}`;
-  const values = (await counter.query(sql)).split('|').map(Number);
-  return Object.fromEntries(COUNTED_TABLES.map((table, index) => [table, values[index]]));
+  const counts = COUNTED_TABLES.map((table) => `(SELECT count(*) FROM ${table})`);
+  const plans = "(SELECT string_agg(slug || ':' || seat_limit || '/' || exam_limit, ',' ORDER BY slug) FROM organizations)";
+  const values = (await counter.query(`SELECT ${counts.join(', ')}, ${plans}`)).split('|');
+  const state = Object.fromEntries(COUNTED_TABLES.map((table, index) => [table, Number(values[index])]));
+  state.plans = values[COUNTED_TABLES.length];
+  return state;
 }
 
 // Returns examd's route table as `examd --print-routes` prints it.
@@ -448,6 +479,17 @@ before(async () => {
   const expired = await request(examd.baseUrl, 'GET', '/api/auth/me', { token: expiredToken });
   assert.equal(expired.status, 401, expired.text);
   assert.match(expired.json.error.message, /expired/, 'the expired token is refused for another reason');
+
+  // Operator credentials: one valid, one expired the same way.
+  const owner = { EXAM_ADMIN_DATABASE_URL: database.ownerUrl };
+  const createOperator = async (name) =>
+    (await runExamctl(settings, ['admin', 'operator', 'create', '--name', name, '--expires-in', '1'], owner)).trim();
+  operatorToken = await createOperator('matrix operator');
+  expiredOperatorToken = await createOperator('expired operator');
+  await psql(
+    database.ownerUrl,
+    `UPDATE operator_credentials SET expires_at = now() - interval '1 minute' WHERE name = 'expired operator'`,
+  );
 
   routeTable = await printRoutes();
   actors = await buildActors();
@@ -582,6 +624,55 @@ test('cookie write without CSRF token is refused', { skip }, async () => {
   // Sign-out without the token above must not have ended the session.
   const me = await request(examd.baseUrl, 'GET', '/api/auth/me', { headers: actorHeaders(actor, 'GET') });
   assert.equal(me.status, 200, `the login session ended after refused writes: ${me.text}`);
+});
+
+test('operator changes a plan and it is audited', { skip }, async () => {
+  const auditBefore = Number(await counter.query(
+    `SELECT count(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.slug = '${orgs.B.slug}' AND a.action = 'plan.change' AND a.actor_kind = 'operator'`,
+  ));
+  const changed = await request(examd.baseUrl, 'POST', `/api/operator/organizations/${orgs.B.slug}/plan`, {
+    token: operatorToken,
+    body: { exam_limit: 99 },
+  });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal(changed.json.exam_limit, 99);
+  assert.equal(changed.json.seat_limit, 500);
+  const stored = await counter.query(`SELECT seat_limit || '/' || exam_limit FROM organizations WHERE slug = '${orgs.B.slug}'`);
+  assert.equal(stored, '500/99');
+  const auditAfter = Number(await counter.query(
+    `SELECT count(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.slug = '${orgs.B.slug}' AND a.action = 'plan.change' AND a.actor_kind = 'operator'`,
+  ));
+  assert.equal(auditAfter, auditBefore + 1, 'the plan change wrote no audit record');
+
+  const listed = await request(examd.baseUrl, 'GET', '/api/operator/organizations', { token: operatorToken });
+  assert.equal(listed.status, 200, listed.text);
+  const listedB = listed.json.organizations.find((organization) => organization.slug === orgs.B.slug);
+  assert.ok(listedB, 'organization B is missing from the operator\'s list');
+  assert.equal(listedB.exam_limit, 99);
+  assert.ok(listedB.open_exams >= 1, `organization B has an open exam, listed ${listedB.open_exams}`);
+  assert.ok(listedB.open_sessions >= 2, `organization B has two open exam sessions, listed ${listedB.open_sessions}`);
+
+  const restored = await request(examd.baseUrl, 'POST', `/api/operator/organizations/${orgs.B.slug}/plan`, {
+    token: operatorToken,
+    body: { exam_limit: 100 },
+  });
+  assert.equal(restored.status, 200, restored.text);
+});
+
+test('operator plan change rejects bad bodies', { skip }, async () => {
+  const path = `/api/operator/organizations/${orgs.A.slug}/plan`;
+  for (const body of [{}, { seat_limit: -1 }, { seat_limit: 1000001 }, { seat_limit: '5' }, { exam_limit: 1.5 }, { seat_limit: 5, org_id: 1 }, []]) {
+    const countsBefore = await rowCounts();
+    const response = await request(examd.baseUrl, 'POST', path, { token: operatorToken, body });
+    assert.equal(response.status, 400, `${JSON.stringify(body)}: ${response.text}`);
+    assert.deepEqual(await rowCounts(), countsBefore, `${JSON.stringify(body)} changed the database`);
+  }
+});
+
+test('operator credential is refused on organization routes', { skip }, async () => {
+  const response = await request(examd.baseUrl, 'GET', '/api/exams', { token: operatorToken });
+  assert.equal(response.status, 401, response.text);
+  assert.match(response.json.error.message, /\/api\/operator\//, 'the message should point the operator to its routes');
 });
 
 test('exam lists show only visible exams', { skip }, async () => {
