@@ -1,5 +1,6 @@
 // examctl admin: operator commands that talk to PostgreSQL directly as the
-// owner role: migrations, organizations, staff users and API tokens.
+// owner role: migrations, organizations, staff users, API tokens and the
+// operator's own credentials for examd.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "exam/crypto.h"
 #include "exam/database.h"
 #include "exam/migrations.h"
+#include "exam/operator.h"
 #include "exam/plan.h"
 #include "exam/time.h"
 #include "output.h"
@@ -155,6 +157,98 @@ int CreateToken(const GlobalOptions& options, const TokenArguments& arguments) {
   return kExitOk;
 }
 
+struct OperatorCreateArguments {
+  std::string name;
+  int expires_in_days = 30;
+};
+
+int CreateOperator(const GlobalOptions& options, const OperatorCreateArguments& arguments) {
+  auto database = OpenOwnerDatabase(options);
+  if (!database) {
+    return ReportError(database.error());
+  }
+  auto credential = exam::CreateOperatorCredential(**database, arguments.name,
+                                                   arguments.expires_in_days, exam::SystemClock());
+  if (!credential) {
+    return ReportError(credential.error());
+  }
+  std::fprintf(stderr, "operator credential %lld, expires %s; it is shown only once:\n",
+               static_cast<long long>(credential->id),
+               exam::FormatRfc3339(credential->expires_at).c_str());
+  std::printf("%s\n", credential->secret.c_str());
+  return kExitOk;
+}
+
+int ListOperators(const GlobalOptions& options, const std::string& format) {
+  auto database = OpenOwnerDatabase(options);
+  if (!database) {
+    return ReportError(database.error());
+  }
+  auto credentials = exam::ListOperatorCredentials(**database);
+  if (!credentials) {
+    return ReportError(credentials.error());
+  }
+  if (format == "json") {
+    std::printf("%s\n", credentials->dump(2).c_str());
+    return kExitOk;
+  }
+  const std::vector<std::string> header = {"id", "name", "created_at", "expires_at",
+                                           "revoked_at"};
+  std::vector<std::vector<std::string>> rows;
+  for (const nlohmann::json& credential : *credentials) {
+    rows.push_back({Cell(credential["id"]), Cell(credential["name"]),
+                    Cell(credential["created_at"]), Cell(credential["expires_at"]),
+                    Cell(credential["revoked_at"])});
+  }
+  format == "csv" ? PrintCsv(stdout, header, rows) : PrintTable(stdout, header, rows);
+  return kExitOk;
+}
+
+int RevokeOperator(const GlobalOptions& options, std::int64_t credential_id) {
+  auto database = OpenOwnerDatabase(options);
+  if (!database) {
+    return ReportError(database.error());
+  }
+  if (exam::Status revoked =
+          exam::RevokeOperatorCredential(**database, credential_id, exam::SystemClock());
+      !revoked) {
+    return ReportError(revoked.error());
+  }
+  std::printf("revoked operator credential %lld\n", static_cast<long long>(credential_id));
+  return kExitOk;
+}
+
+void AddOperatorCommands(CLI::App* admin, GlobalOptions& options, CommandRegistry& registry) {
+  CLI::App* operator_group = admin->add_subcommand(
+      "operator", "Manage the operator's credentials for examd's /api/operator/ routes");
+  operator_group->require_subcommand(1);
+
+  auto create_arguments = std::make_shared<OperatorCreateArguments>();
+  CLI::App* create = operator_group->add_subcommand(
+      "create", "Create an operator credential and print it once on stdout");
+  create->add_option("--name", create_arguments->name, "A label, such as who holds it");
+  create
+      ->add_option("--expires-in", create_arguments->expires_in_days,
+                   "Days until the credential expires, 1 to 366")
+      ->capture_default_str();
+  registry.Add(create,
+               [&options, create_arguments] { return CreateOperator(options, *create_arguments); });
+
+  auto list_format = std::make_shared<std::string>("table");
+  CLI::App* list = operator_group->add_subcommand("list", "List the operator credentials");
+  list->add_option("--format", *list_format, "Output: table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  registry.Add(list, [&options, list_format] { return ListOperators(options, *list_format); });
+
+  auto revoke_id = std::make_shared<std::int64_t>(0);
+  CLI::App* revoke = operator_group->add_subcommand("revoke", "Revoke an operator credential");
+  revoke->add_option("ID", *revoke_id, "The credential's id, as `list` shows it")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{999999999999999999}));
+  registry.Add(revoke, [&options, revoke_id] { return RevokeOperator(options, *revoke_id); });
+}
+
 }  // namespace
 
 void AddAdminCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& registry) {
@@ -222,6 +316,8 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& re
   token_create->add_option("--name", token_arguments->name, "A label, such as the laptop's name");
   registry.Add(token_create,
                [&options, token_arguments] { return CreateToken(options, *token_arguments); });
+
+  AddOperatorCommands(admin, options, registry);
 }
 
 }  // namespace examctl

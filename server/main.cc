@@ -101,8 +101,11 @@ nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
       case examd::Access::kStaff:
         access = "staff";
         break;
-      default:
+      case examd::Access::kStaffSession:
         access = "staff_session";
+        break;
+      case examd::Access::kOperator:
+        access = "operator";
         break;
     }
     nlohmann::json roles = nlohmann::json::array();
@@ -113,7 +116,8 @@ nlohmann::json RoutesAsJson(const std::vector<examd::Route>& routes) {
                     {"pattern", route.pattern},
                     {"name", route.name},
                     {"access", access},
-                    {"staff_roles", roles}});
+                    {"staff_roles", roles},
+                    {"finds_object_first", static_cast<bool>(route.find_object)}});
   }
   return list;
 }

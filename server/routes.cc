@@ -82,20 +82,37 @@ exam::Status AuthenticateLoginCookie(const httplib::Request& req, const Route& r
                        "missing or wrong X-CSRF-Token header; send the csrf_token that "
                        "POST /api/auth/login and GET /api/auth/me return"};
   }
-  if (exam::Status role = CheckStaffRole(route, session->staff); !role) {
-    return role;
-  }
   caller.staff = session->staff;
   caller.login_session = *session;
   return {};
 }
 
+exam::Status AuthenticateOperator(const std::string& token, ServerContext& context,
+                                  Caller& caller) {
+  if (token.empty()) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       "missing Authorization: Bearer header with an operator credential "
+                       "(eop_...); create one with `examctl admin operator create`"};
+  }
+  auto found = exam::AuthenticateOperatorToken(context.db, token, context.clock);
+  if (!found) {
+    return found.error();
+  }
+  CurrentRequest().actor = fmt::format("operator:{}", found->credential_id);
+  caller.platform_operator = *found;
+  return {};
+}
+
+// Establishes who is calling. Role checks come later, in Authorize.
 exam::Status Authenticate(const httplib::Request& req, const Route& route,
                           ServerContext& context, Caller& caller) {
   if (route.access == Access::kPublic) {
     return {};
   }
   const std::string token = BearerToken(req);
+  if (route.access == Access::kOperator) {
+    return AuthenticateOperator(token, context, caller);
+  }
   // A bearer token wins over a cookie, so examctl never needs a CSRF token.
   if (route.access == Access::kStaffSession ||
       (route.access == Access::kStaff && token.empty())) {
@@ -119,17 +136,38 @@ exam::Status Authenticate(const httplib::Request& req, const Route& route,
     return {};
   }
 
+  if (token.rfind(exam::kOperatorTokenPrefix, 0) == 0) {
+    return exam::Error{exam::ErrorCode::kUnauthenticated,
+                       fmt::format("an operator credential is not accepted on {}; the operator "
+                                   "acts through /api/operator/ routes, outside every "
+                                   "organization",
+                                   route.name)};
+  }
   auto staff = exam::AuthenticateApiToken(context.db, token, context.clock);
   if (!staff) {
     return staff.error();
   }
   request.org_id = std::to_string(staff->org_id);
   request.actor = fmt::format("staff:{}", staff->user_id);
-  if (exam::Status role = CheckStaffRole(route, *staff); !role) {
-    return role;
-  }
   caller.staff = *staff;
   return {};
+}
+
+// Decides whether an authenticated staff caller may call the route: first
+// the object that the path names must be visible to the caller (404
+// otherwise), then the caller's role must be one the route allows (403).
+// That order keeps a 403 from revealing that another organization's object
+// exists.
+exam::Status Authorize(const httplib::Request& req, const Route& route, const Caller& caller) {
+  if (!caller.staff) {
+    return {};
+  }
+  if (route.find_object) {
+    if (exam::Status found = route.find_object(req, *caller.staff); !found) {
+      return found;
+    }
+  }
+  return CheckStaffRole(route, *caller.staff);
 }
 
 httplib::Server::Handler Wrap(Route route, ServerContext& context) {
@@ -148,6 +186,9 @@ httplib::Server::Handler Wrap(Route route, ServerContext& context) {
     }
     if (status) {
       status = Authenticate(req, route, context, caller);
+    }
+    if (status) {
+      status = Authorize(req, route, caller);
     }
     if (!status) {
       ReplyError(res, status.error(), context.log);
@@ -171,8 +212,15 @@ httplib::Server::Handler Wrap(Route route, ServerContext& context) {
 
 std::vector<Route> AllRoutes(ServerContext& context) {
   std::vector<Route> routes;
-  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes, AuthRoutes}) {
+  for (auto group : {StudentRoutes, StaffRoutes, StaticRoutes, AuthRoutes, OperatorRoutes}) {
     for (Route& route : group(context)) {
+      const bool has_parameter = route.pattern.find('(') != std::string::npos;
+      if (route.access == Access::kStaff && has_parameter && !route.staff_roles.empty() &&
+          !route.find_object) {
+        throw std::logic_error("route " + route.method + " " + route.name +
+                               " limits staff roles on a path parameter but has no find_object, "
+                               "so its role check would answer before the object look-up");
+      }
       routes.push_back(std::move(route));
     }
   }

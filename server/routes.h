@@ -15,6 +15,7 @@
 #include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/login.h"
+#include "exam/operator.h"
 #include "exam/principal.h"
 #include "exam/time.h"
 
@@ -57,6 +58,7 @@ enum class Access {
   kStaff,    // an API token (Authorization: Bearer ect_...) or a login session cookie,
              // of one of `staff_roles`; cookie-authenticated writes need X-CSRF-Token
   kStaffSession,  // a login session cookie only, such as sign-out
+  kOperator,      // an operator credential (Authorization: Bearer eop_...); no cookie
 };
 
 // Who is calling, as established by the wrapper before the handler runs.
@@ -64,6 +66,7 @@ struct Caller {
   std::optional<exam::StaffPrincipal> staff;
   std::optional<exam::StudentPrincipal> student;
   std::optional<exam::LoginSession> login_session;  // set when `staff` came from the cookie
+  std::optional<exam::OperatorPrincipal> platform_operator;
 };
 
 using RouteHandler =
@@ -76,12 +79,20 @@ struct Route {
   Access access = Access::kPublic;
   std::vector<exam::StaffRole> staff_roles;  // kStaff only; empty means every staff role
   RouteHandler handler;
+  // Looks up the object that the path names, scoped to the caller's
+  // organization and to what the caller may see. Required for a kStaff route
+  // that has a path parameter and limits `staff_roles`: it runs before the
+  // role check, so an object the caller may not see gets 404 whatever the
+  // caller's role, and only a visible object can get 403.
+  std::function<exam::Status(const httplib::Request&, const exam::StaffPrincipal&)> find_object =
+      nullptr;
 };
 
 std::vector<Route> StudentRoutes(ServerContext& context);
 std::vector<Route> StaffRoutes(ServerContext& context);
 std::vector<Route> StaticRoutes(ServerContext& context);
 std::vector<Route> AuthRoutes(ServerContext& context);
+std::vector<Route> OperatorRoutes(ServerContext& context);
 
 // Returns the name of the login session cookie under `settings`.
 const char* LoginCookieName(const AuthSettings& settings);
@@ -89,7 +100,9 @@ const char* LoginCookieName(const AuthSettings& settings);
 // Returns the value of the login session cookie sent with `req`, or empty.
 std::string LoginCookieValue(const httplib::Request& req, const AuthSettings& settings);
 
-// Every route of the server, in one list.
+// Every route of the server, in one list. Throws std::logic_error for a
+// kStaff route that limits `staff_roles` on a path parameter without a
+// `find_object`.
 std::vector<Route> AllRoutes(ServerContext& context);
 
 // Installs every route with its wrapper, the error and exception handlers and

@@ -193,6 +193,15 @@ void ListAudit(ServerContext& context, const httplib::Request& req, httplib::Res
 std::vector<Route> StaffRoutes(ServerContext& context) {
   const std::string exam_path = std::string("/api/exams/") + kExamParam;
   const std::vector<StaffRole> writers = {StaffRole::kAdmin, StaffRole::kInstructor};
+  // Writes to an exam look it up before the role check (Route::find_object).
+  auto find_exam = [&context](const httplib::Request& req,
+                              const exam::StaffPrincipal& staff) -> exam::Status {
+    auto found = exam::FindExamId(context.db, staff, req.matches[1].str());
+    if (!found) {
+      return found.error();
+    }
+    return {};
+  };
   return {
       {"GET", "/api/server-key", "/api/server-key", Access::kPublic, {},
        [&context](const httplib::Request&, httplib::Response& res, const Caller&) {
@@ -235,11 +244,13 @@ std::vector<Route> StaffRoutes(ServerContext& context) {
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          ReplyResult(context, res, 200,
                      exam::PublishExam(context.db, *caller.staff, req.matches[1].str()));
-       }},
+       },
+       find_exam},
       {"POST", exam_path + "/roster", "/api/exams/{exam}/roster", Access::kStaff, writers,
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          ImportRoster(context, req, res, caller);
-       }},
+       },
+       find_exam},
       {"POST", exam_path + "/staff", "/api/exams/{exam}/staff", Access::kStaff, writers,
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          auto body = ReadJsonBody(req);
@@ -256,7 +267,8 @@ std::vector<Route> StaffRoutes(ServerContext& context) {
                      exam::AssignExamStaff(context.db, *caller.staff, req.matches[1].str(),
                                            (*body)["email"].get<std::string>(),
                                            (*body)["role"].get<std::string>()));
-       }},
+       },
+       find_exam},
       {"GET", exam_path + "/sessions", "/api/exams/{exam}/sessions", Access::kStaff, {},
        [&context](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
          ReplyResult(context, res, 200,

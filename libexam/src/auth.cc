@@ -7,22 +7,6 @@
 namespace exam {
 namespace {
 
-// A well-formed secret is its prefix plus 43 base64url characters; anything
-// else is rejected before a database round trip.
-bool LooksLikeSecret(std::string_view secret, std::string_view prefix) {
-  if (secret.size() != prefix.size() + 43 || secret.substr(0, prefix.size()) != prefix) {
-    return false;
-  }
-  for (char c : secret.substr(prefix.size())) {
-    const bool base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!base64url) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Error Unauthenticated(std::string message) {
   return {ErrorCode::kUnauthenticated, std::move(message)};
 }
@@ -55,6 +39,20 @@ std::optional<StaffRole> StaffRoleFromName(std::string_view name) {
 }
 
 std::string SecretHashHex(std::string_view secret) { return Sha256Hex(secret); }
+
+bool LooksLikeSecret(std::string_view secret, std::string_view prefix) {
+  if (secret.size() != prefix.size() + 43 || secret.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  for (char c : secret.substr(prefix.size())) {
+    const bool base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!base64url) {
+      return false;
+    }
+  }
+  return true;
+}
 
 Result<StaffPrincipal> AuthenticateApiToken(Database& db, std::string_view secret,
                                             const Clock& clock) {

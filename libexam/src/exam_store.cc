@@ -136,6 +136,25 @@ Result<json> ListExams(Database& db, const StaffPrincipal& staff) {
   return exams;
 }
 
+Result<std::int64_t> FindExamId(Database& db, const StaffPrincipal& staff,
+                                std::string_view exam_ref) {
+  std::int64_t exam_id = 0;
+  Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
+    const pqxx::result rows = txn.exec_params(
+        fmt::format("SELECT id FROM exams WHERE {}", internal::kExamByRef), staff.org_id,
+        std::string(exam_ref), staff.role == StaffRole::kAdmin, staff.user_id);
+    if (rows.empty()) {
+      return ExamNotFound(exam_ref);
+    }
+    exam_id = rows[0][0].as<std::int64_t>();
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return exam_id;
+}
+
 Result<json> GetExam(Database& db, const StaffPrincipal& staff, std::string_view exam_ref) {
   json exam;
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
@@ -168,9 +187,6 @@ Result<json> GetExam(Database& db, const StaffPrincipal& staff, std::string_view
 }
 
 Result<json> PublishExam(Database& db, const StaffPrincipal& staff, std::string_view exam_ref) {
-  if (staff.role == StaffRole::kTa) {
-    return Error{ErrorCode::kForbidden, "a TA cannot publish exams; ask an instructor"};
-  }
   json exam;
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result rows = txn.exec_params(
@@ -179,6 +195,9 @@ Result<json> PublishExam(Database& db, const StaffPrincipal& staff, std::string_
         staff.user_id);
     if (rows.empty()) {
       return ExamNotFound(exam_ref);
+    }
+    if (staff.role == StaffRole::kTa) {
+      return Error{ErrorCode::kForbidden, "a TA cannot publish exams; ask an instructor"};
     }
     const std::int64_t exam_id = rows[0][0].as<std::int64_t>();
     const std::string state = rows[0][1].as<std::string>();
@@ -209,9 +228,6 @@ Result<json> PublishExam(Database& db, const StaffPrincipal& staff, std::string_
 
 Result<json> AssignExamStaff(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,
                              std::string_view email, std::string_view role) {
-  if (staff.role == StaffRole::kTa) {
-    return Error{ErrorCode::kForbidden, "a TA cannot assign staff; ask an instructor"};
-  }
   if (role != "instructor" && role != "ta") {
     return InvalidArgument(fmt::format("role must be \"instructor\" or \"ta\", got \"{}\"", role));
   }
@@ -222,6 +238,9 @@ Result<json> AssignExamStaff(Database& db, const StaffPrincipal& staff, std::str
         std::string(exam_ref), staff.role == StaffRole::kAdmin, staff.user_id);
     if (exam.empty()) {
       return ExamNotFound(exam_ref);
+    }
+    if (staff.role == StaffRole::kTa) {
+      return Error{ErrorCode::kForbidden, "a TA cannot assign staff; ask an instructor"};
     }
     const pqxx::result user = txn.exec_params(
         "SELECT id, role FROM staff_users WHERE org_id = $1 AND email = lower($2)", staff.org_id,

@@ -187,9 +187,6 @@ Result<std::vector<RosterRow>> RosterRowsFromJson(const json& body) {
 
 Result<json> ImportRoster(Database& db, const StaffPrincipal& staff, std::string_view exam_ref,
                           const std::vector<RosterRow>& rows) {
-  if (staff.role == StaffRole::kTa) {
-    return Error{ErrorCode::kForbidden, "a TA cannot change a roster; ask an instructor"};
-  }
   json result = {{"entries", json::array()}};
   Status status = db.InTenant(staff.org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result exam = txn.exec_params(
@@ -198,6 +195,9 @@ Result<json> ImportRoster(Database& db, const StaffPrincipal& staff, std::string
         staff.user_id);
     if (exam.empty()) {
       return NotFound(fmt::format("exam \"{}\" not found", exam_ref));
+    }
+    if (staff.role == StaffRole::kTa) {
+      return Error{ErrorCode::kForbidden, "a TA cannot change a roster; ask an instructor"};
     }
     const std::int64_t exam_id = exam[0][0].as<std::int64_t>();
 

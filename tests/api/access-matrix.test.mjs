@@ -1,9 +1,12 @@
-// The access matrix calls every route of examd as every kind of caller:
-// anonymous, a revoked API token, students, and each staff role of two
-// organizations. Each call is made on an object of the caller's
-// organization, of the other organization and on a missing one, and must get
-// the status the matrix lists. Denied writes must leave the database
-// unchanged.
+// The access matrix calls every route of examd as every kind of caller.
+// The callers are: anonymous, a revoked and an expired API token, students,
+// and each staff member of two organizations with an API token. Each staff
+// member of organization A also calls with a browser login session (cookie
+// and CSRF token), and the platform operator with a valid and with an
+// expired operator credential. Each call is made on an object of the
+// caller's organization, of the other organization and on a missing one, and
+// must get the status the matrix lists. Denied writes must leave the
+// database unchanged.
 //
 // Run with `node --test --test-concurrency=1 tests/api/` after
 // scripts/test has exported EXAM_API_EXAMD, EXAM_API_EXAMCTL and the
@@ -19,9 +22,12 @@ import {
   createScratchDatabase,
   PsqlSession,
   STAFF_NAMES,
+  psql,
   randomSuffix,
   readSettings,
   request,
+  runExamctl,
+  signIn,
   startExamd,
 } from './harness.mjs';
 
@@ -31,31 +37,79 @@ const settings = readSettings();
 const skip = settings.missing ? `set ${settings.missing.join(', ')} (scripts/test does)` : false;
 
 // Tables whose row counts a denied write must not change.
-const COUNTED_TABLES = ['exams', 'questions', 'roster_entries', 'exam_sessions', 'events', 'api_tokens', 'audit_log'];
+const COUNTED_TABLES = [
+  'exams',
+  'questions',
+  'roster_entries',
+  'exam_sessions',
+  'events',
+  'api_tokens',
+  'audit_log',
+  'exam_staff',
+  'login_sessions',
+  'operator_credentials',
+  'operator_audit_log',
+];
 
 let database;
 let counter;
 let examd;
+let routeTable;
 let orgs;
 let actors;
 let revokedToken;
+let expiredToken;
+let operatorToken;
+let expiredOperatorToken;
 
 // --- actors ----------------------------------------------------------------
 
-function buildActors() {
-  const list = [{ id: 'anonymous', kind: 'anonymous' }, { id: 'revoked token', kind: 'revoked', token: revokedToken }];
+async function buildActors() {
+  const list = [
+    { id: 'anonymous', kind: 'anonymous' },
+    { id: 'revoked token', kind: 'revoked', token: revokedToken },
+    { id: 'expired token', kind: 'expired', token: expiredToken },
+    { id: 'operator', kind: 'operator', token: operatorToken },
+    { id: 'expired operator', kind: 'expired operator', token: expiredOperatorToken },
+  ];
   for (const org of Object.values(orgs)) {
     org.students.forEach((student, index) => {
       list.push({ id: `student ${org.key}${index + 1}`, kind: 'student', org, token: student.token, student });
     });
   }
-    for (const org of Object.values(orgs)) {
+  for (const org of Object.values(orgs)) {
     for (const name of STAFF_NAMES) {
       const member = org.staff[name];
       list.push({ id: `${name} ${org.key}`, kind: 'staff', org, name, role: member.role, token: member.token });
     }
   }
+  // Browser sessions of organization A's staff, one sign-in each.
+  for (const name of STAFF_NAMES) {
+    const member = orgs.A.staff[name];
+    const actor = { id: `${name} ${orgs.A.key} cookie`, kind: 'staff', via: 'cookie', org: orgs.A, name, role: member.role };
+    await renewLoginSession(actor);
+    list.push(actor);
+  }
   return list;
+}
+
+// Signs a cookie actor in again, for the first time or after a call ended
+// its login session.
+async function renewLoginSession(actor) {
+  actor.loginSession = await signIn(examd.baseUrl, actor.org, actor.org.staff[actor.name]);
+}
+
+// Headers that carry a cookie actor's login session: the cookie, and on a
+// write its CSRF token.
+function actorHeaders(actor, method) {
+  if (actor.via !== 'cookie') {
+    return {};
+  }
+  const headers = { Cookie: actor.loginSession.cookie };
+  if (method !== 'GET') {
+    headers['X-CSRF-Token'] = actor.loginSession.csrfToken;
+  }
+  return headers;
 }
 
 // Returns the organization of an `object` ("own" or "other") from `actor`'s
@@ -70,8 +124,9 @@ function orgFor(actor, object) {
 
 // --- expectations ----------------------------------------------------------
 
-// 401 for callers without a valid API token, 403 for a staff role that the
-// route does not allow, otherwise null: the call passes the route's gate.
+// 401 for callers without a valid staff credential (an API token or a login
+// session), the operator included, 403 for a staff role that the route does
+// not allow, otherwise null: the call passes the route's gate.
 function staffGate(actor, roles) {
   if (actor.kind !== 'staff') {
     return 401;
@@ -94,6 +149,20 @@ function examVisible(actor, object) {
 
 const WRITERS = ['admin', 'instructor'];
 const EXAM_OBJECTS = ['own', 'other', 'missing'];
+
+// The status of a write to an exam. The exam is looked up first, so one
+// that the caller may not see is 404 whatever the role. Only a visible exam
+// gets 403, for a role that may not change it.
+function examWriteStatus(actor, object, success) {
+  const gate = staffGate(actor);
+  if (gate) {
+    return gate;
+  }
+  if (!examVisible(actor, object)) {
+    return 404;
+  }
+  return WRITERS.includes(actor.role) ? success : 403;
+}
 
 function examRef(actor, object) {
   return object === 'missing' ? 'no-such-exam' : orgFor(actor, object).exam.slug;
@@ -199,7 +268,7 @@ const MATRIX = {
   'POST /api/exams/{exam}/publish': {
     objects: EXAM_OBJECTS,
     call: (actor, object) => ({ path: `/api/exams/${examRef(actor, object)}/publish`, body: {} }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   'POST /api/exams/{exam}/roster': {
     objects: EXAM_OBJECTS,
@@ -207,7 +276,7 @@ const MATRIX = {
       path: `/api/exams/${examRef(actor, object)}/roster`,
       body: { entries: [{ student_id: `m${randomSuffix()}`, name: 'Matrix Student' }] },
     }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   // Assigns the exam's organization's `ta` again, which changes nothing.
   'POST /api/exams/{exam}/staff': {
@@ -216,7 +285,7 @@ const MATRIX = {
       path: `/api/exams/${examRef(actor, object)}/staff`,
       body: { email: orgFor(actor, object).staff.ta.email, role: 'ta' },
     }),
-    expect: (actor, object) => staffGate(actor, WRITERS) ?? (examVisible(actor, object) ? 200 : 404),
+    expect: (actor, object) => examWriteStatus(actor, object, 200),
   },
   'GET /api/exams/{exam}/sessions': {
     objects: EXAM_OBJECTS,
@@ -263,10 +332,12 @@ const MATRIX = {
     },
     expect: () => 401,
   },
-  // Sign-out takes the login session cookie only, never a bearer token.
+  // Sign-out takes the login session cookie only, never a bearer token. A
+  // cookie actor that signed out signs in again for the routes after it.
   'POST /api/auth/logout': {
     call: () => ({ path: '/api/auth/logout', body: {} }),
-    expect: () => 401,
+    revoked: (actor) => renewLoginSession(actor),
+    expect: (actor) => (actor.via === 'cookie' ? 200 : 401),
   },
   'GET /api/auth/me': {
     call: () => ({ path: '/api/auth/me' }),
@@ -286,6 +357,25 @@ const MATRIX = {
     // Only the user a login session belongs to may end it; the target login
     // session belongs to the organization's instructor.
     expect: (actor, object) => staffGate(actor) ?? (object === 'own' && actor.name === 'instructor' ? 200 : 404),
+  },
+  'GET /api/operator/organizations': {
+    call: () => ({ path: '/api/operator/organizations' }),
+    expect: (actor) => (actor.kind === 'operator' ? 200 : 401),
+  },
+  // Sets the plan the organizations already have, so later calls are not
+  // limited by it; the change is still written to the audit log.
+  'POST /api/operator/organizations/{org}/plan': {
+    objects: ['own', 'other', 'missing'],
+    call: (actor, object) => ({
+      path: `/api/operator/organizations/${object === 'missing' ? 'no-such-org' : orgFor(actor, object).slug}/plan`,
+      body: { seat_limit: 500, exam_limit: 100 },
+    }),
+    expect: (actor, object) => {
+      if (actor.kind !== 'operator') {
+        return 401;
+      }
+      return object === 'missing' ? 404 : 200;
+    },
   },
   'GET /.well-known/security.txt': {
     call: () => ({ path: '/.well-known/security.txt' }),
@@ -316,10 +406,27 @@ const MATRIX = {
 
 // --- database checks -------------------------------------------------------
 
+// Returns the row count of each counted table and every organization's plan.
 async function rowCounts() {
-  const sql = `SELECT ${COUNTED_TABLES.map((table) => `(SELECT count(*) FROM ${table})`).join(', ')}`;
-  const values = (await counter.query(sql)).split('|').map(Number);
-  return Object.fromEntries(COUNTED_TABLES.map((table, index) => [table, values[index]]));
+  const counts = COUNTED_TABLES.map((table) => `(SELECT count(*) FROM ${table})`);
+  const plans = "(SELECT string_agg(slug || ':' || seat_limit || '/' || exam_limit, ',' ORDER BY slug) FROM organizations)";
+  const values = (await counter.query(`SELECT ${counts.join(', ')}, ${plans}`)).split('|');
+  const state = Object.fromEntries(COUNTED_TABLES.map((table, index) => [table, Number(values[index])]));
+  state.plans = values[COUNTED_TABLES.length];
+  return state;
+}
+
+// Returns examd's route table as `examd --print-routes` prints it.
+async function printRoutes() {
+  let stdout;
+  try {
+    ({ stdout } = await execFileAsync(settings.examd, ['--print-routes', ...examd.startArguments], {
+      timeout: 30000,
+    }));
+  } catch (error) {
+    throw new Error(`examd --print-routes failed, so the matrix cannot be checked against the server's routes: ${error.stderr || error.message}`);
+  }
+  return JSON.parse(stdout);
 }
 
 // Checks the security headers that every response must carry.
@@ -360,7 +467,32 @@ before(async () => {
     body: {},
   });
   assert.equal(revoked.status, 200, revoked.text);
-  actors = buildActors();
+
+  // A token whose expiry the owner role moves into the past.
+  const toExpire = await request(examd.baseUrl, 'POST', '/api/tokens', {
+    token: orgs.A.staff.instructor.token,
+    body: { name: 'expired', expires_in_days: 1 },
+  });
+  assert.equal(toExpire.status, 201, toExpire.text);
+  expiredToken = toExpire.json.token;
+  await psql(database.ownerUrl, `UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = ${toExpire.json.id}`);
+  const expired = await request(examd.baseUrl, 'GET', '/api/auth/me', { token: expiredToken });
+  assert.equal(expired.status, 401, expired.text);
+  assert.match(expired.json.error.message, /expired/, 'the expired token is refused for another reason');
+
+  // Operator credentials: one valid, one expired the same way.
+  const owner = { EXAM_ADMIN_DATABASE_URL: database.ownerUrl };
+  const createOperator = async (name) =>
+    (await runExamctl(settings, ['admin', 'operator', 'create', '--name', name, '--expires-in', '1'], owner)).trim();
+  operatorToken = await createOperator('matrix operator');
+  expiredOperatorToken = await createOperator('expired operator');
+  await psql(
+    database.ownerUrl,
+    `UPDATE operator_credentials SET expires_at = now() - interval '1 minute' WHERE name = 'expired operator'`,
+  );
+
+  routeTable = await printRoutes();
+  actors = await buildActors();
 });
 
 after(async () => {
@@ -379,15 +511,7 @@ after(async () => {
 // --- tests -----------------------------------------------------------------
 
 test('every route of examd has a matrix entry', { skip }, async () => {
-  let stdout;
-  try {
-    ({ stdout } = await execFileAsync(settings.examd, ['--print-routes', ...examd.startArguments], {
-      timeout: 30000,
-    }));
-  } catch (error) {
-    assert.fail(`examd --print-routes failed, so the matrix cannot be checked against the server's routes: ${error.stderr || error.message}`);
-  }
-  const printed = JSON.parse(stdout).map((route) => `${route.method} ${route.name}`);
+  const printed = routeTable.map((route) => `${route.method} ${route.name}`);
   const missing = printed.filter((key) => !(key in MATRIX));
   const extra = Object.keys(MATRIX).filter((key) => !printed.includes(key));
   assert.deepEqual(missing, [], 'routes without a matrix entry: add each to MATRIX with its expected statuses');
@@ -405,9 +529,10 @@ test('access matrix of every route', { skip }, async (t) => {
         const { path, body } = await entry.call(actor, object);
         const expected = entry.expect(actor, object);
         const countsBefore = method === 'POST' ? await rowCounts() : null;
-        const response = await request(examd.baseUrl, method, path, { token: actor.token, body });
+        const headers = actorHeaders(actor, method);
+        const response = await request(examd.baseUrl, method, path, { token: actor.token, body, headers });
         if (response.status === 200 && entry.revoked) {
-          entry.revoked(actor, object);
+          await entry.revoked(actor, object);
         }
         try {
           assert.equal(response.status, expected, `${label}: ${response.text.slice(0, 300)}`);
@@ -430,28 +555,124 @@ test('access matrix of every route', { skip }, async (t) => {
 });
 
 test('another organization\'s exam answers as a missing one', { skip }, async () => {
-  // The status must not tell whether an exam exists in another organization.
+  // The status must not tell whether an exam exists in another
+  // organization: every staff role, TAs included, gets 404 for reads and
+  // writes, with an API token and with a login session.
   const bodies = {
     '/publish': {},
     '/roster': { entries: [{ student_id: 'probe1', name: 'Probe' }] },
     '/staff': { email: orgs.B.staff.ta2.email, role: 'ta' },
   };
-  for (const name of STAFF_NAMES) {
-    const token = orgs.A.staff[name].token;
+  const callers = actors.filter((actor) => actor.kind === 'staff' && actor.org === orgs.A);
+  assert.equal(callers.length, 2 * STAFF_NAMES.length, 'organization A should have token and cookie actors');
+  for (const actor of callers) {
     for (const suffix of ['', '/sessions', '/events', '/publish', '/roster', '/staff']) {
       const body = bodies[suffix];
       const method = body ? 'POST' : 'GET';
-      const other = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.slug}${suffix}`, { token, body });
-      const missing = await request(examd.baseUrl, method, `/api/exams/no-such-exam${suffix}`, { token, body });
-      assert.equal(other.status, missing.status, `${method} /api/exams/{exam}${suffix} as ${name}`);
-      // A TA gets 403 from the role check of a write before any exam is
-      // looked up, so that 403 is the same for every exam and reveals nothing.
-      const roleDenied = method === 'POST' && name.startsWith('ta');
-      assert.equal(other.status, roleDenied ? 403 : 404, `${method} /api/exams/{exam}${suffix} as ${name}`);
-      const byId = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.id}${suffix}`, { token, body });
-      assert.equal(byId.status, missing.status, `${method} /api/exams/{id}${suffix} as ${name}`);
+      const options = { token: actor.token, body, headers: actorHeaders(actor, method) };
+      const label = `${method} /api/exams/{exam}${suffix} as ${actor.id}`;
+      const countsBefore = await rowCounts();
+      const other = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.slug}${suffix}`, options);
+      const missing = await request(examd.baseUrl, method, `/api/exams/no-such-exam${suffix}`, options);
+      const byId = await request(examd.baseUrl, method, `/api/exams/${orgs.B.exam.id}${suffix}`, options);
+      assert.equal(other.status, 404, `${label}: ${other.text}`);
+      assert.equal(missing.status, 404, `${label} on a missing exam: ${missing.text}`);
+      assert.equal(byId.status, 404, `${label} by id: ${byId.text}`);
+      assert.deepEqual(await rowCounts(), countsBefore, `${label} changed row counts`);
     }
   }
+});
+
+test('a role that may not write an exam it sees gets 403', { skip }, async () => {
+  // `ta` is assigned to its organization's exam, so the look-up finds the
+  // exam. The role check then rejects the write with 403 and nothing changes.
+  const callers = actors.filter((actor) => actor.org === orgs.A && actor.name === 'ta');
+  assert.equal(callers.length, 2, 'expected the token and the cookie actor of A\'s ta');
+  for (const actor of callers) {
+    for (const suffix of ['/publish', '/roster', '/staff']) {
+      const body = suffix === '/staff' ? { email: orgs.A.staff.ta.email, role: 'ta' } : suffix === '/roster' ? { entries: [{ student_id: 'probe2', name: 'Probe' }] } : {};
+      const countsBefore = await rowCounts();
+      const response = await request(examd.baseUrl, 'POST', `/api/exams/${orgs.A.exam.slug}${suffix}`, {
+        token: actor.token,
+        body,
+        headers: actorHeaders(actor, 'POST'),
+      });
+      assert.equal(response.status, 403, `POST /api/exams/{exam}${suffix} as ${actor.id}: ${response.text}`);
+      assert.deepEqual(await rowCounts(), countsBefore, `POST /api/exams/{exam}${suffix} as ${actor.id} changed row counts`);
+    }
+  }
+});
+
+test('cookie write without CSRF token is refused', { skip }, async () => {
+  const actor = actors.find((candidate) => candidate.via === 'cookie' && candidate.name === 'instructor');
+  const writes = routeTable.filter((route) => route.method === 'POST' && ['staff', 'staff_session'].includes(route.access));
+  assert.ok(writes.length >= 8, `expected the staff write routes, found ${writes.length}`);
+  for (const route of writes) {
+    const key = `POST ${route.name}`;
+    const { path, body } = await MATRIX[key].call(actor, 'own');
+    for (const [variant, headers] of [
+      ['without X-CSRF-Token', { Cookie: actor.loginSession.cookie }],
+      ['with a wrong X-CSRF-Token', { Cookie: actor.loginSession.cookie, 'X-CSRF-Token': `${actor.loginSession.csrfToken}x` }],
+    ]) {
+      const countsBefore = await rowCounts();
+      const response = await request(examd.baseUrl, 'POST', path, { body, headers });
+      assert.equal(response.status, 403, `${key} ${variant}: ${response.text}`);
+      assert.match(response.json.error.message, /X-CSRF-Token/, `${key} ${variant} was refused for another reason`);
+      assert.deepEqual(await rowCounts(), countsBefore, `${key} ${variant} changed row counts`);
+    }
+  }
+  // Sign-out without the token above must not have ended the session.
+  const me = await request(examd.baseUrl, 'GET', '/api/auth/me', { headers: actorHeaders(actor, 'GET') });
+  assert.equal(me.status, 200, `the login session ended after refused writes: ${me.text}`);
+});
+
+test('operator changes a plan and it is audited', { skip }, async () => {
+  const auditBefore = Number(await counter.query(
+    `SELECT count(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.slug = '${orgs.B.slug}' AND a.action = 'plan.change' AND a.actor_kind = 'operator'`,
+  ));
+  const changed = await request(examd.baseUrl, 'POST', `/api/operator/organizations/${orgs.B.slug}/plan`, {
+    token: operatorToken,
+    body: { exam_limit: 99 },
+  });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal(changed.json.exam_limit, 99);
+  assert.equal(changed.json.seat_limit, 500);
+  const stored = await counter.query(`SELECT seat_limit || '/' || exam_limit FROM organizations WHERE slug = '${orgs.B.slug}'`);
+  assert.equal(stored, '500/99');
+  const auditAfter = Number(await counter.query(
+    `SELECT count(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.slug = '${orgs.B.slug}' AND a.action = 'plan.change' AND a.actor_kind = 'operator'`,
+  ));
+  assert.equal(auditAfter, auditBefore + 1, 'the plan change wrote no audit record');
+
+  const listed = await request(examd.baseUrl, 'GET', '/api/operator/organizations', { token: operatorToken });
+  assert.equal(listed.status, 200, listed.text);
+  const listedB = listed.json.organizations.find((organization) => organization.slug === orgs.B.slug);
+  assert.ok(listedB, 'organization B is missing from the operator\'s list');
+  assert.equal(listedB.exam_limit, 99);
+  assert.ok(listedB.open_exams >= 1, `organization B has an open exam, listed ${listedB.open_exams}`);
+  assert.ok(listedB.open_sessions >= 2, `organization B has two open exam sessions, listed ${listedB.open_sessions}`);
+
+  const restored = await request(examd.baseUrl, 'POST', `/api/operator/organizations/${orgs.B.slug}/plan`, {
+    token: operatorToken,
+    body: { exam_limit: 100 },
+  });
+  assert.equal(restored.status, 200, restored.text);
+});
+
+test('operator plan change rejects bad bodies', { skip }, async () => {
+  const path = `/api/operator/organizations/${orgs.A.slug}/plan`;
+  for (const body of [{}, { seat_limit: -1 }, { seat_limit: 1000001 }, { seat_limit: '5' }, { exam_limit: 1.5 }, { seat_limit: 5, org_id: 1 }, []]) {
+    const countsBefore = await rowCounts();
+    const response = await request(examd.baseUrl, 'POST', path, { token: operatorToken, body });
+    assert.equal(response.status, 400, `${JSON.stringify(body)}: ${response.text}`);
+    assert.deepEqual(await rowCounts(), countsBefore, `${JSON.stringify(body)} changed the database`);
+  }
+});
+
+test('operator credential is refused on organization routes', { skip }, async () => {
+  const response = await request(examd.baseUrl, 'GET', '/api/exams', { token: operatorToken });
+  assert.equal(response.status, 401, response.text);
+  assert.match(response.json.error.message, /\/api\/operator\//, 'the message should point the operator to its routes');
 });
 
 test('exam lists show only visible exams', { skip }, async () => {

@@ -204,6 +204,24 @@ export async function request(baseUrl, method, urlPath, { token, body, headers =
   return { status: response.status, headers: response.headers, text, json };
 }
 
+// Signs `member` of `org` in through POST /api/auth/login and returns the
+// login session: the Cookie header value that sends it back, its CSRF token
+// and its id.
+export async function signIn(baseUrl, org, member) {
+  const login = await request(baseUrl, 'POST', '/api/auth/login', {
+    body: { email: member.email, password: member.password, org: org.slug },
+  });
+  if (login.status !== 200) {
+    throw new Error(`signing ${member.email} in answered ${login.status}: ${login.text}`);
+  }
+  const setCookie = login.headers.get('set-cookie') ?? '';
+  const match = /^([^=;]+)=([^;]+)/.exec(setCookie);
+  if (!match) {
+    throw new Error(`signing ${member.email} in set no cookie: "${setCookie}"`);
+  }
+  return { cookie: `${match[1]}=${match[2]}`, csrfToken: login.json.csrf_token, sessionId: login.json.login_session.id };
+}
+
 // Reads the invite secrets from the CSV that `examctl roster import -o`
 // writes: the invite link is the last column, ending in "#invite=SECRET".
 export function invitesFromCsv(csv) {

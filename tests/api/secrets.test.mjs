@@ -1,7 +1,8 @@
-// Checks that secrets never leak. Staff passwords, API tokens, invites, exam
-// session tokens, login session cookies and CSRF tokens must not appear in
-// examd's log, in a dump of the database (which may hold their SHA-256) or
-// in any error message sent to a client.
+// Checks that secrets never leak. The secrets are staff passwords, API
+// tokens, operator credentials, invites, exam session tokens, login session
+// cookies and CSRF tokens. None may appear in examd's log, in a dump of the
+// database (which may hold their SHA-256) or in any error message sent to a
+// client.
 //
 // Run with `node --test --test-concurrency=1 tests/api/` after
 // scripts/test has exported EXAM_API_EXAMD, EXAM_API_EXAMCTL and the
@@ -13,7 +14,7 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { createOrganization, createScratchDatabase, randomSuffix, readSettings, request, sha256Hex, startExamd } from './harness.mjs';
+import { createOrganization, createScratchDatabase, randomSuffix, readSettings, request, runExamctl, sha256Hex, startExamd } from './harness.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -150,6 +151,27 @@ async function runFlow() {
 
   const logout = await call('POST', '/api/auth/logout', { headers: cookieHeaders, body: {} });
   assert.equal(logout.status, 200, logout.text);
+
+  // The operator: a credential from examctl, a list, a plan change, and the
+  // credential sent where it is not accepted.
+  const operator = (
+    await runExamctl(settings, ['admin', 'operator', 'create', '--name', 'secrets', '--expires-in', '1'], {
+      EXAM_ADMIN_DATABASE_URL: database.ownerUrl,
+    })
+  ).trim();
+  addSecret('operator credential', operator);
+  assert.equal((await call('GET', '/api/operator/organizations', { token: operator })).status, 200);
+  const plan = await call('POST', `/api/operator/organizations/${org.slug}/plan`, { token: operator, body: { seat_limit: 400 } });
+  assert.equal(plan.status, 200, plan.text);
+  for (const [method, path, options] of [
+    ['GET', '/api/exams', { token: operator }],
+    ['GET', '/api/operator/organizations', { token: `${operator}x` }],
+    ['GET', '/api/operator/organizations', { token: instructor.token }],
+    ['POST', '/api/operator/organizations/no-such-org/plan', { token: operator, body: { seat_limit: 1 } }],
+  ]) {
+    const response = await call(method, path, options);
+    assert.ok(response.status >= 400, `${method} ${path} with a misplaced credential answered ${response.status}`);
+  }
 }
 
 before(async () => {
@@ -192,10 +214,10 @@ test('database dump holds no secret', { skip }, () => {
 });
 
 test('database stores token hashes', { skip }, () => {
-  // The API token's hash is what the database must hold in its place.
-  const hashed = secrets.filter(({ label }) => label.endsWith('API token'));
+  // A token's hash is what the database must hold in its place.
+  const hashed = secrets.filter(({ label }) => /(API token|operator credential)$/.test(label));
   const found = hashed.filter(({ value }) => dump.includes(sha256Hex(value)));
-  assert.equal(found.length, hashed.length, `found the SHA-256 of ${found.length} of ${hashed.length} API tokens in the dump`);
+  assert.equal(found.length, hashed.length, `found the SHA-256 of ${found.length} of ${hashed.length} tokens in the dump`);
 });
 
 test('error messages echo no secret', { skip }, () => {

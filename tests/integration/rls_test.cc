@@ -55,7 +55,60 @@ std::set<std::string> TablesMissingProtection(pqxx::transaction_base& txn) {
   return missing;
 }
 
+// Returns the views of the public schema that run with their owner's rights:
+// plain views without security_invoker=true (reloptions), and every
+// materialized view, which cannot have it. A view over a tenant table that
+// runs as its owner, exam_owner, would show exam_app every organization's
+// rows through the owner_all policies.
+std::set<std::string> ViewsWithoutSecurityInvoker(pqxx::transaction_base& txn) {
+  std::set<std::string> views;
+  for (const pqxx::row& row : txn.exec(
+           "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+           " WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') "
+           "   AND (c.relkind = 'm' OR NOT EXISTS ("
+           "        SELECT 1 FROM unnest(c.reloptions) reloption "
+           "         WHERE split_part(reloption, '=', 1) = 'security_invoker' "
+           "           AND split_part(reloption, '=', 2)::boolean))")) {
+    views.insert(row[0].as<std::string>());
+  }
+  return views;
+}
+
 }  // namespace
+
+TEST_CASE("every view runs as its invoker") {
+  ScratchDatabase db;
+  pqxx::connection superuser(db.SuperuserUrl());
+  pqxx::work txn(superuser);
+  CHECK(ViewsWithoutSecurityInvoker(txn).empty());
+}
+
+TEST_CASE("a view without security_invoker is detected") {
+  ScratchDatabase db;
+  pqxx::connection superuser(db.SuperuserUrl());
+  pqxx::work txn(superuser);
+  REQUIRE(ViewsWithoutSecurityInvoker(txn).empty());
+
+  txn.exec("CREATE VIEW exams_as_owner AS SELECT org_id, id, slug FROM exams");
+  txn.exec("CREATE VIEW exams_invoker_off WITH (security_invoker = false) AS "
+           "SELECT org_id, id FROM exams");
+  txn.exec("CREATE VIEW exams_as_invoker WITH (security_invoker = true) AS "
+           "SELECT org_id, id FROM exams");
+  txn.exec("CREATE VIEW exams_as_invoker_on WITH (security_invoker = on) AS "
+           "SELECT org_id, id FROM exams");
+  txn.exec("CREATE MATERIALIZED VIEW exam_counts AS SELECT org_id, count(*) FROM exams "
+           "GROUP BY org_id");
+  const std::set<std::string> found = ViewsWithoutSecurityInvoker(txn);
+  CHECK(found.count("exams_as_owner") == 1);
+  CHECK(found.count("exams_invoker_off") == 1);
+  CHECK(found.count("exam_counts") == 1);
+  CHECK(found.count("exams_as_invoker") == 0);
+  CHECK(found.count("exams_as_invoker_on") == 0);
+
+  txn.exec("ALTER VIEW exams_as_invoker SET (security_invoker = false)");
+  CHECK(ViewsWithoutSecurityInvoker(txn).count("exams_as_invoker") == 1);
+  txn.abort();
+}
 
 TEST_CASE("dropping any one tenant policy is detected") {
   ScratchDatabase db;

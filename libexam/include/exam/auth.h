@@ -28,4 +28,9 @@ Result<StudentPrincipal> AuthenticateSessionToken(Database& db, std::string_view
 // SHA-256 of a secret as hex, the form passed to SQL's decode(..., 'hex').
 std::string SecretHashHex(std::string_view secret);
 
+// Returns whether `secret` is `prefix` followed by 43 base64url characters,
+// the form of every secret that NewSecret makes. Anything else is rejected
+// before a database round trip.
+bool LooksLikeSecret(std::string_view secret, std::string_view prefix);
+
 }  // namespace exam

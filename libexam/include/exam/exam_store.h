@@ -15,6 +15,12 @@
 
 namespace exam {
 
+// Returns the id of the exam that `exam_ref` (the numeric id or the slug)
+// names, if the caller may see it. Fails with kNotFound otherwise, for every
+// role, so that a route can look an exam up before it checks the role.
+Result<std::int64_t> FindExamId(Database& db, const StaffPrincipal& staff,
+                                std::string_view exam_ref);
+
 // Creates a draft exam with its questions. Fails with kConflict when the
 // organization already has an exam with that slug, kForbidden for a TA.
 Result<nlohmann::json> CreateExam(Database& db, const StaffPrincipal& staff, const ExamSpec& spec);
@@ -26,7 +32,9 @@ Result<nlohmann::json> ListExams(Database& db, const StaffPrincipal& staff);
 // Returns one exam with its questions. `exam_ref` is the numeric id or the slug.
 Result<nlohmann::json> GetExam(Database& db, const StaffPrincipal& staff, std::string_view exam_ref);
 
-// Moves a draft exam to published; publishing a published exam changes nothing.
+// Moves a draft exam to published; publishing a published exam changes
+// nothing. Fails with kNotFound for an exam the caller may not see, then with
+// kForbidden for a TA.
 Result<nlohmann::json> PublishExam(Database& db, const StaffPrincipal& staff,
                                    std::string_view exam_ref);
 
@@ -45,6 +53,8 @@ inline constexpr const char* kExamByRef =
 
 // Assigns a staff member of the organization to an exam as "instructor" or
 // "ta", so they see it. Org admins and the exam's instructors may assign.
+// Fails with kNotFound for an exam the caller may not see, then with
+// kForbidden for a TA.
 Result<nlohmann::json> AssignExamStaff(Database& db, const StaffPrincipal& staff,
                                        std::string_view exam_ref, std::string_view email,
                                        std::string_view role);

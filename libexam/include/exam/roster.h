@@ -37,7 +37,8 @@ Result<std::vector<RosterRow>> RosterRowsFromJson(const nlohmann::json& body);
 // Adds new entries with new invites and updates the name, email and extra
 // minutes of existing ones (their invites stay valid and are not shown again).
 // Returns {"entries": [{"student_id", "name", "status": "created"|"updated"|
-// "unchanged", "invite": secret for created entries}]}.
+// "unchanged", "invite": secret for created entries}]}. Fails with kNotFound
+// for an exam the caller may not see, then with kForbidden for a TA.
 Result<nlohmann::json> ImportRoster(Database& db, const StaffPrincipal& staff,
                                     std::string_view exam_ref, const std::vector<RosterRow>& rows);
 
