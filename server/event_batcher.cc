@@ -66,26 +66,35 @@ exam::Result<exam::IngestResult> EventBatcher::Ingest(const exam::StudentPrincip
 }
 
 // Waits for a first request, then up to `window` after it was queued for more,
-// and takes at most `max_group` requests. Returns an empty group when stopping.
+// and takes at most `max_group` requests. Another writer may have taken them
+// all meanwhile; then it waits again. Returns an empty group only when
+// stopping.
 EventBatcher::Group EventBatcher::TakeGroup() {
   std::unique_lock<std::mutex> lock(mutex_);
-  arrived_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  if (stopping_) {
-    return {};
+  for (;;) {
+    arrived_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) {
+      return {};
+    }
+    const auto deadline = queue_.front()->queued + options_.window;
+    arrived_.wait_until(lock, deadline, [this] {
+      return stopping_ || queue_.size() >= options_.max_group;
+    });
+    if (stopping_) {
+      return {};
+    }
+    Group group;
+    while (!queue_.empty() && group.size() < options_.max_group) {
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (!queue_.empty()) {
+      arrived_.notify_one();  // another writer may start on the rest
+    }
+    if (!group.empty()) {
+      return group;
+    }
   }
-  const auto deadline = queue_.front()->queued + options_.window;
-  arrived_.wait_until(lock, deadline, [this] {
-    return stopping_ || queue_.size() >= options_.max_group;
-  });
-  Group group;
-  while (!queue_.empty() && group.size() < options_.max_group) {
-    group.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  if (!queue_.empty()) {
-    arrived_.notify_one();  // another writer may start on the rest
-  }
-  return group;
 }
 
 void EventBatcher::RunWriter(int writer) {
