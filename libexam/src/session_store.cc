@@ -115,87 +115,98 @@ Result<json> JoinExam(Database& db, std::string_view invite, const Clock& clock)
     return status.error();
   }
 
-  json state;
+  // The first transaction finds or starts the exam session. Starting one
+  // takes a seat, and concurrent starts in an organization take turns on the
+  // lock of its seat counter, so this transaction is kept short; the session
+  // token and the state are written and read in a second one.
   const UnixMillis now = clock.Now();
-  const std::string session_token = NewSecret(kSessionTokenPrefix);
+  std::int64_t session_id = 0;
   status = db.InTenant(org_id, [&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result exam = txn.exec_params(
-        "SELECT state, (extract(epoch FROM opens_at) * 1000)::bigint, "
-        "       (extract(epoch FROM closes_at) * 1000)::bigint, duration_minutes "
-        "  FROM exams WHERE org_id = $1 AND id = $2",
-        org_id, exam_id);
+        "SELECT e.state, (extract(epoch FROM e.opens_at) * 1000)::bigint, "
+        "       (extract(epoch FROM e.closes_at) * 1000)::bigint, "
+        "       (SELECT s.id FROM exam_sessions s "
+        "         WHERE s.org_id = e.org_id AND s.roster_entry_id = $3) "
+        "  FROM exams e WHERE e.org_id = $1 AND e.id = $2",
+        org_id, exam_id, roster_entry_id);
     const std::string exam_state = exam[0][0].as<std::string>();
     if (exam_state == "draft") {
       return Conflict("this exam has not been published yet; try again when your instructor says so");
     }
-
-    const pqxx::result existing = txn.exec_params(
-        "SELECT id FROM exam_sessions WHERE org_id = $1 AND roster_entry_id = $2", org_id,
-        roster_entry_id);
-    std::int64_t session_id = 0;
-    if (!existing.empty()) {
-      session_id = existing[0][0].as<std::int64_t>();
-    } else {
-      if (exam_state == "closed") {
-        return Conflict("this exam is closed");
-      }
-      if (!exam[0][1].is_null() && now < exam[0][1].as<std::int64_t>()) {
-        return Conflict(fmt::format("this exam opens at {}",
-                                    FormatRfc3339(exam[0][1].as<std::int64_t>())));
-      }
-      if (!exam[0][2].is_null() && now >= exam[0][2].as<std::int64_t>()) {
-        return Conflict(fmt::format("this exam closed at {}",
-                                    FormatRfc3339(exam[0][2].as<std::int64_t>())));
-      }
-      // The seat limit counts exam sessions open now across the organization.
-      // The advisory lock makes concurrent starts take turns, so the count
-      // cannot be overshot.
-      txn.exec_params("SELECT pg_advisory_xact_lock(hashtext('exam.seats'), $1::integer)",
-                      org_id);
-      const pqxx::row seats = txn.exec_params1(
-          "SELECT o.seat_limit, (SELECT count(*) FROM exam_sessions s WHERE s.org_id = o.id "
-          "        AND s.submitted_at IS NULL "
-          "        AND s.deadline > to_timestamp($2::double precision / 1000)) "
-          "  FROM organizations o WHERE o.id = $1",
-          org_id, now);
-      if (seats[1].as<std::int64_t>() >= seats[0].as<std::int64_t>()) {
+    if (!exam[0][3].is_null()) {
+      session_id = exam[0][3].as<std::int64_t>();
+      return {};
+    }
+    if (exam_state == "closed") {
+      return Conflict("this exam is closed");
+    }
+    if (!exam[0][1].is_null() && now < exam[0][1].as<std::int64_t>()) {
+      return Conflict(fmt::format("this exam opens at {}",
+                                  FormatRfc3339(exam[0][1].as<std::int64_t>())));
+    }
+    if (!exam[0][2].is_null() && now >= exam[0][2].as<std::int64_t>()) {
+      return Conflict(fmt::format("this exam closed at {}",
+                                  FormatRfc3339(exam[0][2].as<std::int64_t>())));
+    }
+    // A seat: seat_counters holds an upper bound of the organization's open
+    // exam sessions, and its row lock makes concurrent starts take turns.
+    // Only when the bound passes the limit are the open sessions counted.
+    const pqxx::row seats = txn.exec_params1(
+        "WITH counter AS ("
+        "  INSERT INTO seat_counters (org_id, counted) VALUES ($1, 1) "
+        "  ON CONFLICT (org_id) DO UPDATE SET counted = seat_counters.counted + 1 "
+        "  RETURNING counted) "
+        "SELECT counter.counted, o.seat_limit FROM counter, organizations o WHERE o.id = $1",
+        org_id);
+    const std::int64_t seat_limit = seats[1].as<std::int64_t>();
+    if (seats[0].as<std::int64_t>() > seat_limit) {
+      const std::int64_t open = txn.exec_params1(
+          "SELECT count(*) FROM exam_sessions WHERE org_id = $1 AND submitted_at IS NULL "
+          "   AND deadline > to_timestamp($2::double precision / 1000)",
+          org_id, now)[0].as<std::int64_t>();
+      if (open >= seat_limit) {
         return Conflict(fmt::format(
             "the organization's plan allows {} students in an exam at once, and all seats are "
             "taken; ask the exam's staff",
-            seats[0].as<std::int64_t>()));
+            seat_limit));
       }
-
-      // Concurrent joins of one invite race here; the unique key lets one win
-      // and the other reads the winner's row.
-      const pqxx::result inserted = txn.exec_params(
-          "INSERT INTO exam_sessions (org_id, exam_id, roster_entry_id, started_at, deadline) "
-          "SELECT $1, $2, r.id, to_timestamp($4::double precision / 1000), "
-          "       LEAST(to_timestamp($4::double precision / 1000) "
-          "             + make_interval(mins => e.duration_minutes + r.extra_minutes), "
-          "             e.closes_at) "
-          "  FROM roster_entries r JOIN exams e ON e.org_id = r.org_id AND e.id = r.exam_id "
-          " WHERE r.org_id = $1 AND r.id = $3 "
-          "ON CONFLICT (org_id, roster_entry_id) DO NOTHING RETURNING id",
-          org_id, exam_id, roster_entry_id, now);
-      if (inserted.empty()) {
-        const pqxx::result winner = txn.exec_params(
-            "SELECT id FROM exam_sessions WHERE org_id = $1 AND roster_entry_id = $2", org_id,
-            roster_entry_id);
-        session_id = winner[0][0].as<std::int64_t>();
-      } else {
-        session_id = inserted[0][0].as<std::int64_t>();
-        txn.exec_params(
-            "INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id) "
-            "VALUES ($1, 'student', $2, 'session.start', 'exam_session', $3)",
-            org_id, roster_entry_id, session_id);
-      }
+      txn.exec_params("UPDATE seat_counters SET counted = $2 WHERE org_id = $1", org_id,
+                      open + 1);
     }
 
+    // Concurrent joins of one invite race on the unique key: one inserts, the
+    // other reads the winner's row (its seat stays counted until the next
+    // exact count).
+    const pqxx::row started = txn.exec_params1(
+        "WITH inserted AS ("
+        "  INSERT INTO exam_sessions (org_id, exam_id, roster_entry_id, started_at, deadline) "
+        "  SELECT $1, $2, r.id, to_timestamp($4::double precision / 1000), "
+        "         LEAST(to_timestamp($4::double precision / 1000) "
+        "               + make_interval(mins => e.duration_minutes + r.extra_minutes), "
+        "               e.closes_at) "
+        "    FROM roster_entries r JOIN exams e ON e.org_id = r.org_id AND e.id = r.exam_id "
+        "   WHERE r.org_id = $1 AND r.id = $3 "
+        "  ON CONFLICT (org_id, roster_entry_id) DO NOTHING RETURNING id), "
+        "audited AS ("
+        "  INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id) "
+        "  SELECT $1, 'student', $3, 'session.start', 'exam_session', id FROM inserted) "
+        "SELECT coalesce((SELECT id FROM inserted), "
+        "                (SELECT id FROM exam_sessions WHERE org_id = $1 AND roster_entry_id = $3))",
+        org_id, exam_id, roster_entry_id, now);
+    session_id = started[0].as<std::int64_t>();
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+
+  json state;
+  const std::string session_token = NewSecret(kSessionTokenPrefix);
+  status = db.InTenant(org_id, [&](pqxx::transaction_base& txn) -> Status {
     txn.exec_params(
         "INSERT INTO session_tokens (org_id, token_hash, session_id) "
         "VALUES ($1, decode($2, 'hex'), $3)",
         org_id, SecretHashHex(session_token), session_id);
-
     auto built = BuildSessionState(txn, org_id, session_id, clock);
     if (!built) {
       return built.error();

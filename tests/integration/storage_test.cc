@@ -383,6 +383,50 @@ TEST_CASE("concurrent starts at the seat limit admit one") {
   CHECK(CountRows(db, organization.id, "SELECT count(*) FROM exam_sessions") == 10);
 }
 
+TEST_CASE("submitted and expired exam sessions free their seats") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  auto organization = MakeOrganization(db, "org-one");
+  REQUIRE(exam::SetPlan(db.owner(), "org-one", 2, std::nullopt).ok());
+  const auto& staff = organization.instructor;
+  REQUIRE(exam::CreateExam(db.app(), staff, MakeExamSpec("midterm")).ok());
+  REQUIRE(exam::PublishExam(db.app(), staff, "midterm").ok());
+  // s0 has the exam's 60 minutes; s1 and the others have two hours more.
+  std::vector<exam::RosterRow> rows = {{"s0", "Student 0", "", 0}};
+  for (int i = 1; i < 5; ++i) {
+    rows.push_back({fmt::format("s{}", i), fmt::format("Student {}", i), "", 120});
+  }
+  auto roster = exam::ImportRoster(db.app(), staff, "midterm", rows);
+  REQUIRE(roster.ok());
+  auto invite = [&](int i) { return (*roster)["entries"][i]["invite"].get<std::string>(); };
+
+  auto first = exam::JoinExam(db.app(), invite(0), clock);
+  REQUIRE(first.ok());
+  auto second = exam::JoinExam(db.app(), invite(1), clock);
+  REQUIRE(second.ok());
+  auto full = exam::JoinExam(db.app(), invite(2), clock);
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.error().code == exam::ErrorCode::kConflict);
+  // Joining again with an invite that has a session takes no seat.
+  CHECK(exam::JoinExam(db.app(), invite(1), clock).ok());
+
+  // s1 submits: its seat is free again.
+  auto s1 = exam::AuthenticateSessionToken(db.app(), (*second)["session_token"].get<std::string>());
+  REQUIRE(s1.ok());
+  REQUIRE(exam::IngestEvents(db.app(), *s1, Batch({{{"seq", 1}, {"type", "submit"},
+                                                    {"t", kStart + 1}}}),
+                             clock)
+              .ok());
+  CHECK(exam::JoinExam(db.app(), invite(2), clock).ok());
+  CHECK_FALSE(exam::JoinExam(db.app(), invite(3), clock).ok());
+
+  // s0's deadline passes without a submit: its seat is free too.
+  clock.Set(kStart + 61 * 60 * 1000);
+  CHECK(exam::JoinExam(db.app(), invite(3), clock).ok());
+  CHECK_FALSE(exam::JoinExam(db.app(), invite(4), clock).ok());
+  CHECK(CountRows(db, organization.id, "SELECT count(*) FROM exam_sessions") == 4);
+}
+
 TEST_CASE("exam limit refuses one exam too many") {
   ScratchDatabase db;
   auto organization = MakeOrganization(db, "org-one");

@@ -1,8 +1,9 @@
 // An organization's plan: how many students may be in an exam at once (the
 // seat limit) and how many exams it may have that are not closed (the exam
 // limit). Only the operator changes a plan. The limits are enforced inside
-// the transaction that would exceed them, under a per-organization advisory
-// lock, so concurrent starts cannot overshoot.
+// the transaction that would exceed them, under a per-organization lock (the
+// seat counter's row for seats, an advisory lock for exams), so concurrent
+// starts cannot overshoot.
 #pragma once
 
 #include <optional>
