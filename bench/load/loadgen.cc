@@ -271,7 +271,8 @@ void QueueBatch(Student& student, int count) {
 
 struct Stats {
   std::mutex mutex;
-  std::vector<std::uint32_t> latency_us;
+  std::vector<std::uint32_t> latency_us;        // requests sent during the load phase
+  std::vector<std::uint32_t> drain_latency_us;  // later ones: the last events and the submits
   std::vector<std::uint32_t> join_latency_us;
   std::map<std::string, std::int64_t> errors;  // status code or transport error -> count
   std::int64_t requests = 0;
@@ -518,7 +519,8 @@ class Worker {
     {
       std::lock_guard<std::mutex> lock(shared_.stats.mutex);
       ++shared_.stats.requests;
-      shared_.stats.latency_us.push_back(static_cast<std::uint32_t>(elapsed.count()));
+      (loading ? shared_.stats.latency_us : shared_.stats.drain_latency_us)
+          .push_back(static_cast<std::uint32_t>(elapsed.count()));
     }
 
     if (!result) {
@@ -794,13 +796,28 @@ int main(int argc, char** argv) {
              "acknowledged in all {}\n",
              offered, stats.events_acked_in_window,
              stats.events_acked_in_window / load_seconds, acked_total);
-  fmt::print("requests: {} = {:.0f}/s over {:.1f} s; latency p50 {:.1f} ms p95 {:.1f} ms "
-             "p99 {:.1f} ms max {:.1f} ms\n",
+  fmt::print("requests: {} = {:.0f}/s over {:.1f} s; during the load phase ({}): latency p50 "
+             "{:.1f} ms p95 {:.1f} ms p99 {:.1f} ms max {:.1f} ms\n",
              stats.requests,
              stats.requests / std::chrono::duration<double>(finished - shared.events_start).count(),
              std::chrono::duration<double>(finished - shared.events_start).count(),
-             Percentile(stats.latency_us, 0.50), Percentile(stats.latency_us, 0.95),
-             Percentile(stats.latency_us, 0.99), Percentile(stats.latency_us, 1.0));
+             stats.latency_us.size(), Percentile(stats.latency_us, 0.50),
+             Percentile(stats.latency_us, 0.95), Percentile(stats.latency_us, 0.99),
+             Percentile(stats.latency_us, 1.0));
+  fmt::print("requests after the load phase (last events, submits: {}): latency p50 {:.1f} ms "
+             "p99 {:.1f} ms max {:.1f} ms\n",
+             stats.drain_latency_us.size(), Percentile(stats.drain_latency_us, 0.50),
+             Percentile(stats.drain_latency_us, 0.99), Percentile(stats.drain_latency_us, 1.0));
+  // The load phase in Unix time, for bench/load/run to pick the CPU samples
+  // taken during it.
+  const auto to_unix = [](Clock::time_point point) {
+    const auto since = std::chrono::system_clock::now() -
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           Clock::now() - point);
+    return std::chrono::duration<double>(since.time_since_epoch()).count();
+  };
+  fmt::print("load phase: {:.3f} {:.3f}\n", to_unix(shared.events_start),
+             to_unix(shared.load_end));
   fmt::print("batch send lag behind schedule: p50 {:.0f} ms p99 {:.0f} ms max {:.0f} ms\n",
              Percentile(lag_values, 0.50), Percentile(lag_values, 0.99),
              Percentile(lag_values, 1.0));
