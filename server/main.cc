@@ -287,6 +287,9 @@ int main(int argc, char** argv) {
   server.set_keep_alive_max_count(1000);
   server.set_read_timeout(30);
   server.set_write_timeout(30);
+  // cpp-httplib writes a response's head and body separately; without
+  // TCP_NODELAY the body waits for the client's delayed ACK, about 40 ms.
+  server.set_tcp_nodelay(true);
   // cpp-httplib listens with a backlog of 5 connections, so a class opening
   // the exam at once would see connections dropped and retried a second or
   // more later. Listening again on the bound socket raises the backlog; the

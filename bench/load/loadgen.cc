@@ -54,7 +54,7 @@ struct Options {
   int duration_s = 60;
   int batch_interval_ms = 2000;
   int events_per_batch = 10;
-  int workers = 64;
+  int workers = 128;
   int ramp_s = 0;
   int examd_pid = 0;
   int drain_s = 60;
@@ -337,6 +337,9 @@ class Worker {
   Worker(Shared& shared, std::vector<Student*> students)
       : shared_(shared), students_(std::move(students)), client_(shared.options.server) {
     client_.set_keep_alive(true);
+    // A request's head and body go out in separate writes; browsers, like
+    // this, do not let the body wait for the server's delayed ACK.
+    client_.set_tcp_nodelay(true);
     client_.set_connection_timeout(5, 0);
     client_.set_read_timeout(60, 0);
     client_.set_write_timeout(30, 0);
