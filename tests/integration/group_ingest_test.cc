@@ -207,7 +207,7 @@ exam::IngestGroupResult SendRound(pqxx::connection& connection, const std::vecto
 
 }  // namespace
 
-TEST_CASE("a group stores what single requests store") {
+TEST_CASE("group stores what single requests store") {
   ScratchDatabase db;
   exam::FakeClock clock(kStart);
   const std::vector<Scenario> scenarios = Scenarios();
@@ -263,22 +263,22 @@ TEST_CASE("a group stores what single requests store") {
   }
 }
 
-TEST_CASE("a failing set-based statement leaves the group to single requests") {
+TEST_CASE("failed group statement falls back") {
   ScratchDatabase db;
   exam::FakeClock clock(kStart);
   // One scenario: a batch of next events, which the set-based statements take.
   const std::vector<Scenario> scenarios = {
       {"next events", 0, {{{Focus(1), Focus(2)}}}},
-      {"next events with a refused payload", 0, {{{With(Focus(1), "marker", "refuse")}}}},
+      {"next events with a rejected payload", 0, {{{With(Focus(1), "marker", "reject")}}}},
   };
   const std::vector<Student> cohort = JoinCohort(db, clock, "fault", scenarios);
-  // A trigger refuses one event, as a constraint added later might.
+  // A trigger rejects one event, as a constraint added later might.
   db.ExecAsSuperuser(
-      "CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-      "  IF NEW.payload->>'marker' = 'refuse' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+      "CREATE FUNCTION reject_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "  IF NEW.payload->>'marker' = 'reject' THEN RAISE EXCEPTION 'rejected by the test'; END IF; "
       "  RETURN NEW; END $$; "
-      "CREATE TRIGGER refuse_marked BEFORE INSERT ON events FOR EACH ROW "
-      "EXECUTE FUNCTION refuse_marked()");
+      "CREATE TRIGGER reject_marked BEFORE INSERT ON events FOR EACH ROW "
+      "EXECUTE FUNCTION reject_marked()");
 
   pqxx::connection connection(db.AppUrl());
   CHECK_THROWS_AS(SendRound(connection, cohort, 0, kStart + 1000, exam::GroupMode::kTogether),
@@ -292,5 +292,5 @@ TEST_CASE("a failing set-based statement leaves the group to single requests") {
   CHECK(alone.results[0]->acked_seq == 2);
   REQUIRE_FALSE(alone.results[1].ok());
   CHECK(alone.results[1].error().code == exam::ErrorCode::kInternal);
-  CHECK(StoredSession(db, cohort[1].principal.session_id).find("refuse") == std::string::npos);
+  CHECK(StoredSession(db, cohort[1].principal.session_id).find("reject") == std::string::npos);
 }

@@ -383,7 +383,7 @@ TEST_CASE("concurrent starts at the seat limit admit one") {
   CHECK(CountRows(db, organization.id, "SELECT count(*) FROM exam_sessions") == 10);
 }
 
-TEST_CASE("submitted and expired exam sessions free their seats") {
+TEST_CASE("finished exam sessions free their seats") {
   ScratchDatabase db;
   exam::FakeClock clock(kStart);
   auto organization = MakeOrganization(db, "org-one");
