@@ -21,4 +21,11 @@ CREATE POLICY tenant_update ON seat_counters FOR UPDATE USING (org_id = app_org_
 CREATE POLICY tenant_delete ON seat_counters FOR DELETE USING (org_id = app_org_id());
 CREATE POLICY owner_all ON seat_counters TO CURRENT_USER USING (true) WITH CHECK (true);
 
+-- Sessions opened before this table existed are counted now; a join in an
+-- organization without a row starts the count at its own session.
+INSERT INTO seat_counters (org_id, counted)
+SELECT org_id, count(*) FROM exam_sessions
+ WHERE submitted_at IS NULL AND deadline > now()
+ GROUP BY org_id;
+
 GRANT SELECT, INSERT, UPDATE ON seat_counters TO exam_app;
