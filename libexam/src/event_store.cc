@@ -290,7 +290,7 @@ namespace {
 // Whether `value`, stored in a jsonb column and read back, parses to the same
 // JSON value, so that its canonical text can be computed before it is
 // stored. A floating-point number may not (jsonb keeps decimal digits and has
-// no negative zero), and jsonb refuses a string holding U+0000.
+// no negative zero), and jsonb rejects a string containing U+0000.
 bool SurvivesJsonb(const json& value) {
   switch (value.type()) {
     case json::value_t::number_float:
@@ -327,6 +327,7 @@ Result<IngestResult> IngestInSavepoint(pqxx::dbtransaction& txn, const IngestReq
   }
 }
 
+// Formats `values` as a PostgreSQL array literal, such as {1,2,3}.
 std::string ArrayLiteral(const std::vector<std::int64_t>& values) {
   std::string text = "{";
   for (std::int64_t value : values) {
