@@ -71,6 +71,10 @@ void ExtendSessionChain(pqxx::transaction_base& txn, OrgId org_id, std::int64_t 
 }
 
 // Stores each question's text replayed from the edits up to the submit event.
+// NOTE: the replay reads every event from seq 1, inside a group-commit
+// writer's transaction. When a whole class submits at the deadline, the
+// other students' batches wait behind these replays. 5,000 sessions of about
+// 300 events took up to 2.3 s; longer sessions were not measured.
 Status StoreSubmission(pqxx::transaction_base& txn, OrgId org_id, std::int64_t session_id,
                        std::int64_t exam_id, std::int64_t submit_seq, UnixMillis now) {
   std::map<std::string, std::string> starters;
