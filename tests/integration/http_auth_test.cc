@@ -1,6 +1,7 @@
-// Staff sign-in through the real examd binary. The tests check cookie
+// HTTP through the real examd binary. The tests check staff sign-in (cookie
 // attributes, CSRF and same-origin checks on cookie-authenticated writes,
-// sign-out, the failed sign-in limit, security.txt and the start-up guards.
+// sign-out, the failed sign-in limit), security.txt, the start-up guards and
+// the 503 of a full event queue.
 // Each test starts examd on 127.0.0.1 with port 0 against a scratch database
 // and stops it by its process id. The binary is EXAM_EXAMD, or else the one
 // built with this test.
@@ -16,11 +17,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
 
 #include "exam/admin.h"
+#include "exam/exam_store.h"
+#include "exam/roster.h"
+#include "exam/session_store.h"
 #include "exam/time.h"
 #include "pg_fixture.h"
 
@@ -459,4 +465,63 @@ TEST_CASE("examd rejects unsafe listen and cookie options") {
   CHECK(RunExamdToExit(folder, with({"--listen", "127.0.0.1:0", "--security-contact",
                                      "security@example.org"})) == 1);
   CHECK(ReadFile(folder.path() / "examd.log").find("mailto:") != std::string::npos);
+}
+
+TEST_CASE("full event queue answers 503 with Retry-After") {
+  ScratchDatabase db;
+  TempFolder folder;
+  auto organization = exam::testing::MakeOrganization(db, "org-queue");
+  const auto& staff = organization.instructor;
+  REQUIRE(exam::CreateExam(db.app(), staff, exam::testing::MakeExamSpec("midterm")).ok());
+  REQUIRE(exam::PublishExam(db.app(), staff, "midterm").ok());
+  auto roster = exam::ImportRoster(db.app(), staff, "midterm",
+                                   {{"s1", "Student 1", "", 0}, {"s2", "Student 2", "", 0}});
+  REQUIRE(roster.ok());
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 2; ++i) {
+    auto state = exam::JoinExam(db.app(), (*roster)["entries"][i]["invite"].get<std::string>(),
+                                exam::SystemClock());
+    REQUIRE(state.ok());
+    tokens.push_back((*state)["session_token"].get<std::string>());
+  }
+  // One writer waits a whole second for more batches, and one waiting batch
+  // fills the queue, so of two batches sent at once one must wait and the
+  // other is turned away.
+  ExamdProcess examd(folder, db,
+                     {"--group-commit-writers", "1", "--group-commit-ms", "1000", "--event-queue",
+                      "1"});
+  const json batch = {{"events",
+                       {{{"seq", 1}, {"type", "focus"}, {"t", exam::SystemClock().Now()},
+                         {"state", "blur"}}}}};
+  // Runs on other threads too, where Catch2 must not assert: a transport
+  // error comes back as status 0.
+  auto send = [&](const std::string& token) {
+    httplib::Client client = examd.Client();
+    auto res = PostJson(client, "/api/student/events", batch, {{"Authorization", "Bearer " + token}});
+    return res ? std::pair(res->status, *res) : std::pair(0, httplib::Response());
+  };
+  auto first = std::async(std::launch::async, send, tokens[0]);
+  auto second = std::async(std::launch::async, send, tokens[1]);
+  const auto [first_status, first_response] = first.get();
+  const auto [second_status, second_response] = second.get();
+
+  CHECK(std::min(first_status, second_status) == 200);
+  REQUIRE(std::max(first_status, second_status) == 503);
+  const httplib::Response& refused = first_status == 503 ? first_response : second_response;
+  CHECK(refused.get_header_value("Retry-After") == "2");
+  CHECK(json::parse(refused.body)["error"]["code"] == "unavailable");
+
+  // The refused batch stored nothing; sent again, it is stored.
+  int stored = -1;
+  REQUIRE(db.owner()
+              .WithoutTenant([&](pqxx::transaction_base& txn) -> exam::Status {
+                stored = txn.exec1("SELECT count(*) FROM events")[0].as<int>();
+                return {};
+              })
+              .ok());
+  CHECK(stored == 1);
+  const std::string& refused_token = first_status == 503 ? tokens[0] : tokens[1];
+  const auto [again_status, again_response] = send(refused_token);
+  CHECK(again_status == 200);
+  CHECK(json::parse(again_response.body)["acked_seq"] == 1);
 }
