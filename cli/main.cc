@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
       "EXAM_TOKEN, or pass --server and --token.");
 
   GlobalOptions options;
+  // --server and --token may also follow the subcommand, as in `examctl login
+  // --server URL`; subcommands inherit this setting when they are created.
+  app.fallthrough();
   app.add_option("--server", options.server, "examd base URL, such as http://127.0.0.1:8080")
       ->envname("EXAM_SERVER");
   app.add_option("--token", options.token, "API token (ect_...)")->envname("EXAM_TOKEN");
