@@ -76,12 +76,13 @@ int Verify(const GlobalOptions& options, const VerifyArguments& arguments) {
     std::fprintf(stderr, "examctl: %s\n", problem.c_str());
   }
   if (!report->problems.empty()) {
-    std::printf("NOT VERIFIED: %zu problems in %s\n", report->problems.size(),
-                arguments.file.c_str());
+    std::printf("NOT VERIFIED: %zu %s in %s\n", report->problems.size(),
+                report->problems.size() == 1 ? "problem" : "problems", arguments.file.c_str());
     return kExitFailure;
   }
-  std::printf("verified: %lld events in %d exam sessions match their signed hash chains\n",
-              static_cast<long long>(report->events), report->sessions);
+  std::printf("verified: %lld %s in %d exam %s match their signed hash chains\n",
+              static_cast<long long>(report->events), report->events == 1 ? "event" : "events",
+              report->sessions, report->sessions == 1 ? "session" : "sessions");
   return kExitOk;
 }
 

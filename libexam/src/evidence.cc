@@ -130,6 +130,14 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
         "pull EXAM --format json -o FILE`");
   }
 
+  std::string key_bytes;
+  if (!FromBase64(public_key_base64, key_bytes, crypto_sign_PUBLICKEYBYTES)) {
+    return InvalidArgument(fmt::format(
+        "the public key \"{}\" is not {} bytes in base64; pass the key that `examctl "
+        "server-key` prints",
+        public_key_base64, crypto_sign_PUBLICKEYBYTES));
+  }
+
   VerifyReport report;
   std::map<std::int64_t, std::vector<const json*>> by_session;
   for (const json& event : exported["events"]) {
@@ -177,9 +185,10 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
     last[session_id] = {expected_seq - 1, ToHex(head)};
   }
 
-  std::map<std::int64_t, bool> signed_sessions;
+  std::map<std::int64_t, bool> signed_sessions;  // sessions with a chain head, signed or not
   for (const json& chain_head : exported["chain_heads"]) {
     const std::int64_t session_id = chain_head.value("session_id", std::int64_t{0});
+    signed_sessions[session_id] = true;
     const std::int64_t seq = chain_head.value("seq", std::int64_t{0});
     const std::string head_hex = chain_head.value("head", std::string());
     const std::string message =
@@ -190,7 +199,6 @@ Result<VerifyReport> VerifyExport(const nlohmann::json& exported,
           session_id));
       continue;
     }
-    signed_sessions[session_id] = true;
     if (broken.count(session_id)) {
       continue;  // the first bad event is already named
     }
