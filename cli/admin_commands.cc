@@ -209,12 +209,13 @@ int RevokeOperator(const GlobalOptions& options, std::int64_t credential_id) {
   if (!database) {
     return ReportError(database.error());
   }
-  if (exam::Status revoked =
-          exam::RevokeOperatorCredential(**database, credential_id, exam::SystemClock());
-      !revoked) {
+  auto revoked = exam::RevokeOperatorCredential(**database, credential_id, exam::SystemClock());
+  if (!revoked) {
     return ReportError(revoked.error());
   }
-  std::printf("revoked operator credential %lld\n", static_cast<long long>(credential_id));
+  std::printf(*revoked ? "revoked operator credential %lld\n"
+                       : "operator credential %lld was already revoked; nothing changed\n",
+              static_cast<long long>(credential_id));
   return kExitOk;
 }
 

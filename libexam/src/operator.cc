@@ -220,22 +220,33 @@ Result<json> ListOperatorCredentials(Database& owner_db) {
   return credentials;
 }
 
-Status RevokeOperatorCredential(Database& owner_db, std::int64_t credential_id,
-                                const Clock& clock) {
-  return owner_db.WithoutTenant([&](pqxx::transaction_base& txn) -> Status {
+Result<bool> RevokeOperatorCredential(Database& owner_db, std::int64_t credential_id,
+                                      const Clock& clock) {
+  bool revoked_now = false;
+  Status status = owner_db.WithoutTenant([&](pqxx::transaction_base& txn) -> Status {
     const pqxx::result rows = txn.exec_params(
-        "UPDATE operator_credentials "
-        "   SET revoked_at = COALESCE(revoked_at, to_timestamp($2::double precision / 1000)) "
-        " WHERE id = $1 RETURNING id",
-        credential_id, clock.Now());
+        "SELECT revoked_at IS NULL FROM operator_credentials WHERE id = $1 FOR UPDATE",
+        credential_id);
     if (rows.empty()) {
       return NotFound(fmt::format(
           "operator credential {} not found; `examctl admin operator list` shows them",
           credential_id));
     }
+    revoked_now = rows[0][0].as<bool>();
+    if (!revoked_now) {
+      return {};
+    }
+    txn.exec_params(
+        "UPDATE operator_credentials SET revoked_at = to_timestamp($2::double precision / 1000) "
+        " WHERE id = $1",
+        credential_id, clock.Now());
     WriteOperatorAudit(txn, "operator_credential.revoke", credential_id);
     return {};
   });
+  if (!status) {
+    return status.error();
+  }
+  return revoked_now;
 }
 
 }  // namespace exam

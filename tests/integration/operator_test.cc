@@ -153,10 +153,29 @@ TEST_CASE("revoked or expired operator credential is rejected") {
   const exam::OperatorPrincipal principal = NewOperator(db, &secret);
 
   SECTION("revoked") {
-    REQUIRE(exam::RevokeOperatorCredential(db.owner(), principal.credential_id, exam::SystemClock()).ok());
+    auto revoked =
+        exam::RevokeOperatorCredential(db.owner(), principal.credential_id, exam::SystemClock());
+    REQUIRE(revoked.ok());
+    CHECK(*revoked);
     auto again = exam::AuthenticateOperatorToken(db.app(), secret, exam::SystemClock());
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().code == exam::ErrorCode::kUnauthenticated);
+
+    // Revoking again changes nothing and adds no audit record.
+    auto twice =
+        exam::RevokeOperatorCredential(db.owner(), principal.credential_id, exam::SystemClock());
+    REQUIRE(twice.ok());
+    CHECK_FALSE(*twice);
+    int revocations = -1;
+    REQUIRE(db.owner()
+                .WithoutTenant([&](pqxx::transaction_base& txn) -> exam::Status {
+                  revocations = txn.exec1("SELECT count(*) FROM operator_audit_log "
+                                          "WHERE action = 'operator_credential.revoke'")[0]
+                                    .as<int>();
+                  return {};
+                })
+                .ok());
+    CHECK(revocations == 1);
   }
 
   SECTION("expired") {

@@ -69,10 +69,10 @@ Result<NewOperatorCredential> CreateOperatorCredential(Database& owner_db, std::
 // revoked_at. Runs as the owner role.
 Result<nlohmann::json> ListOperatorCredentials(Database& owner_db);
 
-// Revokes an operator credential; revoking twice changes nothing. Runs as the
-// owner role, records it in operator_audit_log, and fails with kNotFound for
-// an unknown id.
-Status RevokeOperatorCredential(Database& owner_db, std::int64_t credential_id,
-                                const Clock& clock);
+// Revokes an operator credential and returns true, or false when it was
+// already revoked, which changes nothing. Runs as the owner role, records a
+// revocation in operator_audit_log, and fails with kNotFound for an unknown id.
+Result<bool> RevokeOperatorCredential(Database& owner_db, std::int64_t credential_id,
+                                      const Clock& clock);
 
 }  // namespace exam
