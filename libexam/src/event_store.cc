@@ -103,8 +103,9 @@ Status StoreSubmission(pqxx::transaction_base& txn, OrgId org_id, std::int64_t s
       "WHERE org_id = $1 AND id = $2",
       org_id, session_id, now);
   txn.exec_params(
-      "INSERT INTO audit_log (org_id, actor_kind, action, object_kind, object_id) "
-      "VALUES ($1, 'student', 'session.submit', 'exam_session', $2)",
+      "INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id) "
+      "SELECT $1, 'student', roster_entry_id, 'session.submit', 'exam_session', $2 "
+      "  FROM exam_sessions WHERE org_id = $1 AND id = $2",
       org_id, session_id);
   return {};
 }
