@@ -119,7 +119,7 @@ void AddEventCommands(CLI::App& app, GlobalOptions& options, CommandRegistry& re
   pull->add_option("--session", arguments->session, "Only this exam session id")
       ->check(CLI::PositiveNumber);
   pull->add_option("--after", arguments->after, "Only events with seq greater than this")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{9007199254740991}));
   pull->add_option("--format", arguments->format,
                    "Output: jsonl (one event per line), json (the events with each exam "
                    "session's signed chain head, which `examctl verify` checks) or csv")

@@ -64,10 +64,11 @@ Result<json> CreateExam(Database& db, const StaffPrincipal& staff, const ExamSpe
         "  FROM organizations o WHERE o.id = $1",
         staff.org_id);
     if (limit[1].as<std::int64_t>() >= limit[0].as<std::int64_t>()) {
+      const std::int64_t exam_limit = limit[0].as<std::int64_t>();
       return Conflict(fmt::format(
-          "the organization's plan allows {} exams that are not closed; close one or ask the "
+          "the organization's plan allows {} {} that {} not closed; close one or ask the "
           "operator to raise the limit",
-          limit[0].as<std::int64_t>()));
+          exam_limit, exam_limit == 1 ? "exam" : "exams", exam_limit == 1 ? "is" : "are"));
     }
 
     const pqxx::result taken = txn.exec_params(

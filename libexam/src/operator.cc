@@ -54,6 +54,11 @@ void WriteOperatorAudit(pqxx::transaction_base& txn, std::string_view action,
 
 Result<OperatorPrincipal> AuthenticateOperatorToken(Database& db, std::string_view secret,
                                                     const Clock& clock) {
+  if (secret.substr(0, kApiTokenPrefix.size()) == kApiTokenPrefix) {
+    return Unauthenticated(
+        "this route takes an operator credential (eop_...), not an organization's API token "
+        "(ect_...); `examctl admin operator create` makes one");
+  }
   if (!LooksLikeSecret(secret, kOperatorTokenPrefix)) {
     return Unauthenticated(
         "the operator credential is malformed: it is \"eop_\" followed by 43 characters; copy "

@@ -225,6 +225,13 @@ TEST_CASE("operator plan change rejects bad input") {
   REQUIRE_FALSE(malformed.ok());
   CHECK(malformed.error().code == exam::ErrorCode::kUnauthenticated);
 
+  // An organization's API token is told what the route takes instead.
+  auto api_token = exam::AuthenticateOperatorToken(
+      db.app(), "ect_" + std::string(43, 'A'), exam::SystemClock());
+  REQUIRE_FALSE(api_token.ok());
+  CHECK(api_token.error().code == exam::ErrorCode::kUnauthenticated);
+  CHECK_THAT(api_token.error().message, Catch::Contains("not an organization's API token"));
+
   CHECK(ReadPlan(db, organization.id).seat_limit == 500);
   CHECK(CountPlanAudits(db, organization.id) == 0);
 }
