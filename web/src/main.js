@@ -195,7 +195,7 @@ class ExamPage {
         'This exam link is not valid. Check that you opened the complete link, or ask your instructor for a new one.',
       );
     } else if (error instanceof ApiError && error.status === 409) {
-      this.showNotice('The exam is not open', error.message, () => this.joinAndStart());
+      this.showNotice('You cannot start the exam now', error.message, () => this.joinAndStart());
     } else if (error instanceof NetworkError) {
       this.showNotice(
         'Cannot reach the exam server',
