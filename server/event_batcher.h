@@ -3,8 +3,8 @@
 // that arrive within a short window and stores them all in one transaction on
 // its own connection (exam::IngestGroupInTransaction: set-based statements
 // per organization, with row-level security set for each), so a few
-// statements and one COMMIT (one WAL flush) serve many requests. A request is
-// answered only after COMMIT returned; when the COMMIT fails, or the
+// statements and one COMMIT (one WAL flush) serve many requests. A request
+// gets its result only after COMMIT returned. When the COMMIT fails, or the
 // connection breaks, every request of the group gets kUnavailable (503) and
 // none a partial success. A writer whose connection broke opens a new one for
 // its next group.

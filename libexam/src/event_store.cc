@@ -365,11 +365,12 @@ void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
     bool open = false;  // not submitted, no submit event stored, before deadline + grace
     std::string head;   // the chain head, raw bytes
     std::set<std::string> question_keys;
-    bool taken = false;  // a request of this group was already considered for it
+    bool considered = false;  // an earlier request of this group was for this session
   };
   std::map<std::int64_t, Session> sessions;
-  // Locks every session of the group in id order, as IngestEventsInTransaction
-  // locks one, so that concurrent groups cannot deadlock on them.
+  // Locks the group's sessions as IngestEventsInTransaction locks one.
+  // PostgreSQL locks the rows as it reads the sorted result, so every group
+  // locks in id order and two groups cannot deadlock on them.
   for (const pqxx::row& row : txn.exec_params(
            "SELECT s.id, s.acked_seq, "
            "       s.submitted_at IS NULL AND s.submit_seq IS NULL "
@@ -410,11 +411,11 @@ void StoreTogether(pqxx::transaction_base& txn, OrgId org_id,
     const IngestRequest& request = requests[index];
     const std::int64_t session_id = request.student->session_id;
     auto found = sessions.find(session_id);
-    if (found == sessions.end() || found->second.taken) {
+    if (found == sessions.end() || found->second.considered) {
       continue;
     }
     Session& session = found->second;
-    session.taken = true;
+    session.considered = true;
     const std::vector<Event>& batch = *request.events;
     bool next = session.open && !batch.empty();
     for (std::size_t i = 0; next && i < batch.size(); ++i) {

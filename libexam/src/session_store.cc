@@ -117,8 +117,8 @@ Result<json> JoinExam(Database& db, std::string_view invite, const Clock& clock)
 
   // The first transaction finds or starts the exam session. Starting one
   // takes a seat, and concurrent starts in an organization take turns on the
-  // lock of its seat counter, so this transaction is kept short; the session
-  // token and the state are written and read in a second one.
+  // lock of its seat counter. So this transaction is kept short, and the
+  // session token and the state are written and read in a second one.
   const UnixMillis now = clock.Now();
   std::int64_t session_id = 0;
   status = db.InTenant(org_id, [&](pqxx::transaction_base& txn) -> Status {

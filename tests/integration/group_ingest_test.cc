@@ -1,9 +1,9 @@
 // Group commit against a real PostgreSQL: IngestGroupInTransaction must leave
-// exactly what IngestEvents leaves, request by request. Two cohorts of
-// students in two organizations follow the same script of rounds; the first
-// cohort sends each batch on its own through IngestEvents, the second sends
-// each round's batches, of both organizations, in one group. Their results,
-// events, chain hashes, conflicts, snapshots and submissions must be equal.
+// exactly what IngestEvents leaves, request by request. Cohorts of students
+// in two organizations follow the same script of rounds. One cohort sends
+// each batch on its own through IngestEvents. The others send each round's
+// batches, of both organizations, in one group. Their results, events, chain
+// hashes, conflicts, snapshots and submissions must be equal.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

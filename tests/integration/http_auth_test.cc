@@ -486,7 +486,7 @@ TEST_CASE("full event queue answers 503 with Retry-After") {
   }
   // One writer waits a whole second for more batches, and one waiting batch
   // fills the queue, so of two batches sent at once one must wait and the
-  // other is turned away.
+  // other is rejected.
   ExamdProcess examd(folder, db,
                      {"--group-commit-writers", "1", "--group-commit-ms", "1000", "--event-queue",
                       "1"});
@@ -507,11 +507,11 @@ TEST_CASE("full event queue answers 503 with Retry-After") {
 
   CHECK(std::min(first_status, second_status) == 200);
   REQUIRE(std::max(first_status, second_status) == 503);
-  const httplib::Response& refused = first_status == 503 ? first_response : second_response;
-  CHECK(refused.get_header_value("Retry-After") == "2");
-  CHECK(json::parse(refused.body)["error"]["code"] == "unavailable");
+  const httplib::Response& rejected = first_status == 503 ? first_response : second_response;
+  CHECK(rejected.get_header_value("Retry-After") == "2");
+  CHECK(json::parse(rejected.body)["error"]["code"] == "unavailable");
 
-  // The refused batch stored nothing; sent again, it is stored.
+  // The rejected batch stored nothing. Sent again, it is stored.
   int stored = -1;
   REQUIRE(db.owner()
               .WithoutTenant([&](pqxx::transaction_base& txn) -> exam::Status {
@@ -520,8 +520,8 @@ TEST_CASE("full event queue answers 503 with Retry-After") {
               })
               .ok());
   CHECK(stored == 1);
-  const std::string& refused_token = first_status == 503 ? tokens[0] : tokens[1];
-  const auto [again_status, again_response] = send(refused_token);
+  const std::string& rejected_token = first_status == 503 ? tokens[0] : tokens[1];
+  const auto [again_status, again_response] = send(rejected_token);
   CHECK(again_status == 200);
   CHECK(json::parse(again_response.body)["acked_seq"] == 1);
 }

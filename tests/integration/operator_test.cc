@@ -225,7 +225,7 @@ TEST_CASE("operator plan change rejects bad input") {
   REQUIRE_FALSE(malformed.ok());
   CHECK(malformed.error().code == exam::ErrorCode::kUnauthenticated);
 
-  // An organization's API token is told what the route takes instead.
+  // An organization's API token gets a message naming the credential the route takes.
   auto api_token = exam::AuthenticateOperatorToken(
       db.app(), "ect_" + std::string(43, 'A'), exam::SystemClock());
   REQUIRE_FALSE(api_token.ok());

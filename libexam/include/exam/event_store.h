@@ -89,7 +89,7 @@ enum class GroupMode {
 //
 // With kTogether, the usual batch (the next events of a session that has no
 // gap, no submit and no late events) is stored with the others of its
-// organization in two statements; any other batch goes through
+// organization in two statements. Any other batch goes through
 // IngestEventsInTransaction under its own savepoint. When one of those two
 // statements fails, it throws pqxx::sql_error and `txn` is aborted; the
 // caller then runs the group again in a new transaction with kEachAlone.
