@@ -11,14 +11,6 @@ namespace {
 
 using Millis = std::chrono::milliseconds;
 
-std::string FirstLine(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  if (line.rfind("ERROR:  ", 0) == 0) {
-    line = line.substr(8);
-  }
-  return line;
-}
-
 }  // namespace
 
 EventBatcher::EventBatcher(EventBatcherOptions options, const exam::Clock& clock,
@@ -131,7 +123,7 @@ void EventBatcher::RunWriter(int writer) {
         log_.Write(exam::LogLevel::kWarning, "event group stored request by request",
                    {{"writer", std::to_string(writer)},
                     {"requests", std::to_string(group.size())},
-                    {"error", FirstLine(error.what())}});
+                    {"error", exam::FirstErrorLine(error.what())}});
         txn.reset();
         txn.emplace(*connection);
         results = exam::IngestGroupInTransaction(*txn, requests, now, sign_,
@@ -147,7 +139,7 @@ void EventBatcher::RunWriter(int writer) {
       log_.Write(exam::LogLevel::kError, "event group commit outcome unknown",
                  {{"writer", std::to_string(writer)},
                   {"requests", std::to_string(group.size())},
-                  {"error", FirstLine(error.what())}});
+                  {"error", exam::FirstErrorLine(error.what())}});
     } catch (const std::exception& error) {
       // pqxx::broken_connection, a failed COMMIT or a failed connect: no
       // request of the group is stored.
@@ -156,7 +148,7 @@ void EventBatcher::RunWriter(int writer) {
       log_.Write(exam::LogLevel::kWarning, "event group failed",
                  {{"writer", std::to_string(writer)},
                   {"requests", std::to_string(group.size())},
-                  {"error", FirstLine(error.what())}});
+                  {"error", exam::FirstErrorLine(error.what())}});
     }
 
     for (std::size_t i = 0; i < group.size(); ++i) {

@@ -33,7 +33,9 @@ std::string RedactedUrl(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-std::string FirstLine(const std::string& text) {
+}  // namespace
+
+std::string FirstErrorLine(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.rfind("ERROR:  ", 0) == 0) {
     line = line.substr(8);
@@ -41,24 +43,22 @@ std::string FirstLine(const std::string& text) {
   return line;
 }
 
-}  // namespace
-
 Error ErrorFromSql(const pqxx::sql_error& error) {
   if (dynamic_cast<const pqxx::transaction_rollback*>(&error)) {
     return Unavailable("the request collided with another transaction; retry shortly");
   }
   if (dynamic_cast<const pqxx::unique_violation*>(&error)) {
-    return Conflict(FirstLine(error.what()));
+    return Conflict(FirstErrorLine(error.what()));
   }
   // Row-level security rejecting a row lands here: to the caller the row
   // does not exist.
   if (dynamic_cast<const pqxx::insufficient_privilege*>(&error)) {
-    return NotFound(FirstLine(error.what()));
+    return NotFound(FirstErrorLine(error.what()));
   }
   if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&error)) {
-    return InvalidArgument(FirstLine(error.what()));
+    return InvalidArgument(FirstErrorLine(error.what()));
   }
-  return Internal(FirstLine(error.what()));
+  return Internal(FirstErrorLine(error.what()));
 }
 
 Database::Database(DatabaseOptions options, LogSink& log) : pool_(new Pool), log_(log) {
@@ -79,7 +79,7 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options, LogSin
     database->pool_->open = 1;
   } catch (const std::exception& error) {
     return Unavailable(fmt::format("cannot connect to PostgreSQL at {}: {}",
-                                   RedactedUrl(options.url), FirstLine(error.what())));
+                                   RedactedUrl(options.url), FirstErrorLine(error.what())));
   }
   return database;
 }
@@ -162,19 +162,19 @@ Status Database::Run(const std::string* org_id, const TransactionBody& body) {
     }
   } catch (const pqxx::broken_connection& error) {
     keep = false;
-    log_.Write(LogLevel::kWarning, "database connection lost", {{"error", FirstLine(error.what())}});
+    log_.Write(LogLevel::kWarning, "database connection lost", {{"error", FirstErrorLine(error.what())}});
     status = Unavailable("the database connection was lost; retry shortly");
   } catch (const pqxx::in_doubt_error& error) {
     keep = false;
-    log_.Write(LogLevel::kError, "commit outcome unknown", {{"error", FirstLine(error.what())}});
+    log_.Write(LogLevel::kError, "commit outcome unknown", {{"error", FirstErrorLine(error.what())}});
     status = Unavailable("the database connection was lost during commit; retry the request");
   } catch (const pqxx::sql_error& error) {
     status = ErrorFromSql(error);
   } catch (const pqxx::failure& error) {
     keep = false;
-    status = Unavailable(FirstLine(error.what()));
+    status = Unavailable(FirstErrorLine(error.what()));
   } catch (const std::exception& error) {
-    status = Internal(FirstLine(error.what()));
+    status = Internal(FirstErrorLine(error.what()));
   }
   give_back(keep);
   return status;

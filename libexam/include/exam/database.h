@@ -42,6 +42,10 @@ using TransactionBody = std::function<Status(pqxx::transaction_base& txn)>;
 // the first line of PostgreSQL's.
 Error ErrorFromSql(const pqxx::sql_error& error);
 
+// Returns the first line of a libpq or libpqxx message, without PostgreSQL's
+// "ERROR:  " prefix, for logs and error messages.
+std::string FirstErrorLine(const std::string& text);
+
 class Database {
  public:
   // Opens one connection at once, so a wrong URL or a stopped server is
