@@ -13,9 +13,10 @@
 
 namespace exam {
 
-// Returns the session's edit and snapshot events with seq < `before_seq`, in
-// seq order.
+// Returns the session's edit and snapshot events with `after_seq` < seq <
+// `before_seq`, in seq order.
 Result<std::vector<Event>> LoadReplayEvents(pqxx::transaction_base& txn, OrgId org_id,
-                                            std::int64_t session_id, std::int64_t before_seq);
+                                            std::int64_t session_id, std::int64_t before_seq,
+                                            std::int64_t after_seq = 0);
 
 }  // namespace exam

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <map>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -254,6 +255,50 @@ TEST_CASE("submit stores the replayed text") {
     REQUIRE_FALSE(late.ok());
     CHECK(late.error().code == exam::ErrorCode::kConflict);
   }
+}
+
+TEST_CASE("submit replays each question from its last snapshot") {
+  ScratchDatabase db;
+  exam::FakeClock clock(kStart);
+  JoinedStudent joined = Join(db, clock);
+  auto snapshot = [](std::int64_t seq, const char* question, const std::string& text) {
+    return json{{"seq", seq},           {"type", "snapshot"}, {"t", kStart + seq},
+                {"question", question}, {"text", text},       {"sha256", exam::Sha256Hex(text)}};
+  };
+  // q1 starts as "def f():\n    pass\n". Its first snapshot differs from the
+  // replayed text and is adopted; seq 5 lies outside the text and fails; a
+  // second snapshot replaces everything before it. q2 has edits before and
+  // after its only snapshot.
+  auto done = exam::IngestEvents(
+      db.app(), joined.principal,
+      Batch({Edit(1, "q1", {{13, 17, "return 1"}}), Edit(2, "q2", {{0, 0, "x = 1\n"}}),
+             snapshot(3, "q1", "def f():\n    return 2\n"),
+             Edit(4, "q1", {{13, 21, "return 3"}}), Edit(5, "q1", {{100, 200, "lost"}}),
+             snapshot(6, "q2", "y = 2\n"), Edit(7, "q2", {{0, 0, "# hi\n"}}),
+             snapshot(8, "q1", "def g():\n    return 3\n"),
+             Edit(9, "q1", {{0, 0, "# top\n"}}),
+             {{"seq", 10}, {"type", "submit"}, {"t", kStart + 10}}}),
+      clock);
+  REQUIRE(done.ok());
+  REQUIRE(done->submitted);
+
+  std::map<std::string, std::string> texts;
+  exam::Status status =
+      db.app().InTenant(joined.organization.id, [&](pqxx::transaction_base& txn) -> exam::Status {
+        for (const pqxx::row& row : txn.exec("SELECT question_key, text FROM submissions")) {
+          texts[row[0].as<std::string>()] = row[1].as<std::string>();
+        }
+        return {};
+      });
+  REQUIRE(status.ok());
+  CHECK(texts["q1"] == "# top\ndef g():\n    return 3\n");
+  CHECK(texts["q2"] == "# hi\ny = 2\n");
+
+  // The page replays the whole session to the same texts.
+  auto state = exam::JoinExam(db.app(), joined.invite, clock);
+  REQUIRE(state.ok());
+  CHECK((*state)["texts"]["q1"] == texts["q1"]);
+  CHECK((*state)["texts"]["q2"] == texts["q2"]);
 }
 
 TEST_CASE("state replays stored edits for another device") {
