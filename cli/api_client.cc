@@ -150,4 +150,9 @@ int ReportError(const exam::Error& error) {
   return ExitCodeFor(error.code);
 }
 
+int ReportUsageError(const exam::Error& error) {
+  std::fprintf(stderr, "examctl: %s\n", error.message.c_str());
+  return kExitUsage;
+}
+
 }  // namespace examctl

@@ -40,4 +40,8 @@ int ExitCodeFor(exam::ErrorCode code);
 // Prints "examctl: MESSAGE" to stderr and returns the exit code for the error.
 int ReportError(const exam::Error& error);
 
+// Prints "examctl: MESSAGE" to stderr and returns kExitUsage. For the errors
+// of ApiClient::FromOptions: a missing or malformed --server or --token.
+int ReportUsageError(const exam::Error& error);
+
 }  // namespace examctl

@@ -39,7 +39,7 @@ std::vector<std::string> CsvRow(const json& event) {
 int Pull(const GlobalOptions& options, const PullArguments& arguments) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto out = OpenOutput(arguments.output);
   if (!out) {

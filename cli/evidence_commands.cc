@@ -14,12 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-exam::Result<std::string> FetchServerKey(const GlobalOptions& options) {
-  auto client = ApiClient::FromOptions(options, /*require_token=*/false);
-  if (!client) {
-    return client.error();
-  }
-  auto key = client->Get("/api/server-key");
+exam::Result<std::string> FetchServerKey(const ApiClient& client) {
+  auto key = client.Get("/api/server-key");
   if (!key) {
     return key.error();
   }
@@ -27,7 +23,11 @@ exam::Result<std::string> FetchServerKey(const GlobalOptions& options) {
 }
 
 int PrintServerKey(const GlobalOptions& options) {
-  auto key = FetchServerKey(options);
+  auto client = ApiClient::FromOptions(options, /*require_token=*/false);
+  if (!client) {
+    return ReportUsageError(client.error());
+  }
+  auto key = FetchServerKey(*client);
   if (!key) {
     return ReportError(key.error());
   }
@@ -59,7 +59,13 @@ int Verify(const GlobalOptions& options, const VerifyArguments& arguments) {
 
   std::string public_key = arguments.public_key;
   if (public_key.empty()) {
-    auto fetched = FetchServerKey(options);
+    auto client = ApiClient::FromOptions(options, /*require_token=*/false);
+    if (!client) {
+      return ReportUsageError(exam::Error{
+          client.error().code,
+          client.error().message + "; or pass --public-key (printed by `examctl server-key`)"});
+    }
+    auto fetched = FetchServerKey(*client);
     if (!fetched) {
       return ReportError(exam::Error{
           fetched.error().code,

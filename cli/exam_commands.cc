@@ -30,7 +30,7 @@ int Create(const GlobalOptions& options, const CreateArguments& arguments) {
   }
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto created = client->Post("/api/exams", exam::ExamSpecToJson(*spec));
   if (!created) {
@@ -51,7 +51,7 @@ int Create(const GlobalOptions& options, const CreateArguments& arguments) {
 int List(const GlobalOptions& options, const std::string& format) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto exams = client->Get("/api/exams");
   if (!exams) {
@@ -76,7 +76,7 @@ int List(const GlobalOptions& options, const std::string& format) {
 int Publish(const GlobalOptions& options, const std::string& exam_ref) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto exam = client->Post("/api/exams/" + UrlEncode(exam_ref) + "/publish", json::object());
   if (!exam) {
@@ -96,7 +96,7 @@ struct StaffArguments {
 int AddStaff(const GlobalOptions& options, const StaffArguments& arguments) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto assigned = client->Post("/api/exams/" + UrlEncode(arguments.exam) + "/staff",
                                {{"email", arguments.email}, {"role", arguments.role}});

@@ -41,6 +41,29 @@ int main(int argc, char** argv) {
     return app.exit(help);
   } catch (const CLI::CallForAllHelp& help) {
     return app.exit(help);
+  } catch (const CLI::RequiredError& error) {
+    // CLI11 reports a mistyped command only as a missing subcommand, so name
+    // the word it did not know.
+    std::string path = "examctl";
+    CLI::App* deepest = &app;
+    while (!deepest->get_subcommands().empty()) {
+      deepest = deepest->get_subcommands().front();
+      path += " " + deepest->get_name();
+    }
+    const std::vector<std::string> unknown = app.remaining(/*recurse=*/true);
+    if (!unknown.empty() && deepest->get_require_subcommand_min() > 0) {
+      std::fprintf(stderr,
+                   "examctl: unknown command \"%s\"; run `%s --help` to list the commands\n",
+                   unknown.front().c_str(), path.c_str());
+      return kExitUsage;
+    }
+    if (deepest->get_require_subcommand_min() > 0) {
+      std::fprintf(stderr, "examctl: %s needs a command; run `%s --help` to list them\n",
+                   path.c_str(), path.c_str());
+      return kExitUsage;
+    }
+    app.exit(error);
+    return kExitUsage;
   } catch (const CLI::ParseError& error) {
     app.exit(error);
     return kExitUsage;

@@ -37,7 +37,7 @@ int Import(const GlobalOptions& options, const ImportArguments& arguments) {
 
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   json body = {{"entries", json::array()}};
   for (const exam::RosterRow& row : *rows) {

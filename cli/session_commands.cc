@@ -18,7 +18,7 @@ struct ListArguments {
 int List(const GlobalOptions& options, const ListArguments& arguments) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto sessions = client->Get("/api/exams/" + UrlEncode(arguments.exam) + "/sessions");
   if (!sessions) {

@@ -26,7 +26,7 @@ struct TokenCreateArguments {
 int CreateToken(const GlobalOptions& options, const TokenCreateArguments& arguments) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   json body = {{"name", arguments.name}, {"expires_in_days", arguments.expires_in_days}};
   if (!arguments.role.empty()) {
@@ -46,7 +46,7 @@ int CreateToken(const GlobalOptions& options, const TokenCreateArguments& argume
 int ListTokens(const GlobalOptions& options, const std::string& format) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto tokens = client->Get("/api/tokens");
   if (!tokens) {
@@ -71,7 +71,7 @@ int ListTokens(const GlobalOptions& options, const std::string& format) {
 int RevokeToken(const GlobalOptions& options, std::int64_t token_id) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto revoked = client->Post(fmt::format("/api/tokens/{}/revoke", token_id), json::object());
   if (!revoked) {
@@ -91,7 +91,7 @@ int Login(GlobalOptions options) {
   options.token = token;
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto tokens = client->Get("/api/tokens");
   if (!tokens) {
@@ -136,7 +136,7 @@ struct AuditArguments {
 int ListAudit(const GlobalOptions& options, const AuditArguments& arguments) {
   auto client = ApiClient::FromOptions(options);
   if (!client) {
-    return ReportError(client.error());
+    return ReportUsageError(client.error());
   }
   auto entries =
       client->Get(fmt::format("/api/audit?limit={}&before={}", arguments.limit, arguments.before));
