@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <memory>
@@ -41,18 +42,23 @@ exam::Status CheckSameOrigin(const httplib::Request& req, const ServerContext& c
   return {};
 }
 
-exam::Status CheckStaffRole(const Route& route, const exam::StaffPrincipal& staff) {
+exam::Status CheckStaffRole(const httplib::Request& req, const Route& route,
+                            const exam::StaffPrincipal& staff) {
   if (route.staff_roles.empty()) {
     return {};
   }
+  std::vector<std::string> allowed;
   for (exam::StaffRole role : route.staff_roles) {
     if (role == staff.role) {
       return {};
     }
+    allowed.push_back(exam::StaffRoleName(role));
   }
-  return exam::Error{exam::ErrorCode::kForbidden,
-                     fmt::format("the {} role may not call {} {}", exam::StaffRoleName(staff.role),
-                                 route.method, route.name)};
+  return exam::Error{
+      exam::ErrorCode::kForbidden,
+      fmt::format("the {} role may not call {} {}; ask a member with the {} role",
+                  exam::StaffRoleName(staff.role), req.method, req.path,
+                  fmt::join(allowed, " or "))};
 }
 
 // Authenticates a staff request by its login session cookie. A write must
@@ -167,7 +173,7 @@ exam::Status Authorize(const httplib::Request& req, const Route& route, const Ca
       return found;
     }
   }
-  return CheckStaffRole(route, *caller.staff);
+  return CheckStaffRole(req, route, *caller.staff);
 }
 
 httplib::Server::Handler Wrap(Route route, ServerContext& context) {

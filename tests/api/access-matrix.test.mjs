@@ -598,6 +598,10 @@ test('a role that may not write an exam it sees gets 403', { skip }, async () =>
         headers: actorHeaders(actor, 'POST'),
       });
       assert.equal(response.status, 403, `POST /api/exams/{exam}${suffix} as ${actor.id}: ${response.text}`);
+      // The message names the path as sent and the roles that may call it.
+      const path = `/api/exams/${orgs.A.exam.slug}${suffix}`;
+      assert.ok(response.json.error.message.includes(`the ta role may not call POST ${path}; ask a member with the `),
+        `POST ${path} as ${actor.id}: ${response.json.error.message}`);
       assert.deepEqual(await rowCounts(), countsBefore, `POST /api/exams/{exam}${suffix} as ${actor.id} changed row counts`);
     }
   }
