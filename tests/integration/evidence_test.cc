@@ -3,9 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <pqxx/pqxx>
-#include <unistd.h>
 
 #include "exam/auth.h"
 #include "exam/crypto.h"
@@ -19,21 +17,13 @@
 
 using exam::testing::MakeExamSpec;
 using exam::testing::MakeOrganization;
+using exam::testing::MakeSigningKey;
 using exam::testing::ScratchDatabase;
 using nlohmann::json;
 
 namespace {
 
 constexpr exam::UnixMillis kStart = 1798790400000;  // 2027-01-01T09:00:00Z
-
-exam::SigningKey TestKey() {
-  const auto path = std::filesystem::temp_directory_path() /
-                    fmt::format("exam-test-key-{}-{}", getpid(), exam::NewSecret("").substr(0, 8));
-  auto key = exam::SigningKey::LoadOrCreate(path);
-  REQUIRE(key.ok());
-  std::filesystem::remove(path);
-  return *key;
-}
 
 // Records a short exam session, then exports it signed as examd would.
 json SignedExport(ScratchDatabase& db, const exam::SigningKey& key) {
@@ -79,7 +69,7 @@ json SignedExport(ScratchDatabase& db, const exam::SigningKey& key) {
 
 TEST_CASE("untouched export verifies") {
   ScratchDatabase db;
-  const exam::SigningKey key = TestKey();
+  const exam::SigningKey key = MakeSigningKey();
   const json exported = SignedExport(db, key);
   REQUIRE(exported["events"].size() == 12);
 
@@ -92,7 +82,7 @@ TEST_CASE("untouched export verifies") {
 
 TEST_CASE("tampered export names the first bad event") {
   ScratchDatabase db;
-  const exam::SigningKey key = TestKey();
+  const exam::SigningKey key = MakeSigningKey();
   json exported = SignedExport(db, key);
 
   SECTION("edited event") {
@@ -124,7 +114,7 @@ TEST_CASE("tampered export names the first bad event") {
     CHECK_THAT(report->problems[0], Catch::Contains("signed head is for seq 6"));
   }
   SECTION("another key") {
-    auto report = exam::VerifyExport(exported, TestKey().public_key());
+    auto report = exam::VerifyExport(exported, MakeSigningKey().public_key());
     REQUIRE(report.ok());
     // One problem per exam session: its head is there, signed by another key.
     REQUIRE(report->problems.size() == 2);
@@ -141,7 +131,7 @@ TEST_CASE("tampered export names the first bad event") {
 
 TEST_CASE("submit signs the chain head") {
   ScratchDatabase db;
-  const exam::SigningKey key = TestKey();
+  const exam::SigningKey key = MakeSigningKey();
   const json exported = SignedExport(db, key);
   const json& head = exported["chain_heads"][0];
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <pqxx/pqxx>
 #include <unistd.h>
 
@@ -113,6 +114,15 @@ ExamSpec MakeExamSpec(const std::string& slug) {
       {"q2", "Second", "# Second\n", "", ""},
   };
   return spec;
+}
+
+SigningKey MakeSigningKey() {
+  const auto path = std::filesystem::temp_directory_path() /
+                    fmt::format("exam-test-key-{}-{}", getpid(), NewSecret("").substr(0, 8));
+  auto key = SigningKey::LoadOrCreate(path);
+  REQUIRE(key.ok());
+  std::filesystem::remove(path);
+  return *key;
 }
 
 }  // namespace exam::testing

@@ -9,6 +9,7 @@
 
 #include "exam/admin.h"
 #include "exam/database.h"
+#include "exam/evidence.h"
 #include "exam/exam_spec.h"
 #include "exam/principal.h"
 
@@ -49,5 +50,8 @@ TestOrganization MakeOrganization(ScratchDatabase& db, const std::string& slug);
 
 // A small valid exam with two questions, "q1" and "q2".
 ExamSpec MakeExamSpec(const std::string& slug);
+
+// A new Ed25519 signing key whose file is already removed.
+SigningKey MakeSigningKey();
 
 }  // namespace exam::testing
