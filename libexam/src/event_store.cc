@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <numeric>
 #include <pqxx/pqxx>
@@ -12,8 +11,7 @@
 #include "exam/crypto.h"
 #include "exam/evidence.h"
 #include "exam/exam_store.h"
-#include "exam/replay.h"
-#include "replay_events.h"
+#include "submission_store.h"
 
 namespace exam {
 namespace {
@@ -23,8 +21,9 @@ using nlohmann::json;
 struct SessionRow {
   std::int64_t exam_id = 0;
   std::int64_t acked_seq = 0;
-  bool submitted = false;
+  std::optional<SessionEnd> ended_by;
   std::optional<std::int64_t> submit_seq;
+  UnixMillis deadline = 0;
 };
 
 // Walks the stored seqs above `acked_seq` in order: the contiguous run moves
@@ -71,73 +70,17 @@ void ExtendSessionChain(pqxx::transaction_base& txn, OrgId org_id, std::int64_t 
       org_id, session_id, ToHex(head));
 }
 
-// Stores each question's text replayed from the edits up to the submit event.
-// A snapshot replaces its question's replayed text. So the replay starts from
-// each question's last snapshot and reads only the edits after it, and a
-// class submitting at once does not read every session from seq 1.
-Status StoreSubmission(pqxx::transaction_base& txn, OrgId org_id, std::int64_t session_id,
-                       std::int64_t exam_id, std::int64_t submit_seq, UnixMillis now) {
-  std::map<std::string, std::string> texts;
-  const pqxx::result questions = txn.exec_params(
-      "SELECT key, starter FROM questions WHERE org_id = $1 AND exam_id = $2", org_id, exam_id);
-  for (const pqxx::row& question : questions) {
-    texts[question[0].as<std::string>()] = question[1].as<std::string>();
-  }
-
-  std::map<std::string, std::int64_t> snapshot_seqs;
-  for (const pqxx::row& snapshot : txn.exec_params(
-           "SELECT DISTINCT ON (question_key) question_key, seq, text FROM snapshots "
-           " WHERE org_id = $1 AND session_id = $2 AND seq < $3 "
-           " ORDER BY question_key, seq DESC",
-           org_id, session_id, submit_seq)) {
-    const std::string key = snapshot[0].as<std::string>();
-    if (texts.count(key)) {
-      texts[key] = snapshot[2].as<std::string>();
-      snapshot_seqs[key] = snapshot[1].as<std::int64_t>();
-    }
-  }
-  // Loads the events after the earliest of the questions' last snapshots. A
-  // question without a snapshot needs all of its edits.
-  std::int64_t after_seq = std::numeric_limits<std::int64_t>::max();
-  for (const auto& [key, text] : texts) {
-    auto found = snapshot_seqs.find(key);
-    after_seq = std::min(after_seq, found == snapshot_seqs.end() ? 0 : found->second);
-  }
-
-  Replayer replayer(texts);
-  auto events = LoadReplayEvents(txn, org_id, session_id, submit_seq, after_seq);
-  if (!events) {
-    return events.error();
-  }
-  events->erase(std::remove_if(events->begin(), events->end(),
-                               [&](const Event& event) {
-                                 auto found = snapshot_seqs.find(event.question);
-                                 return found != snapshot_seqs.end() &&
-                                        event.seq <= found->second;
-                               }),
-                events->end());
-  replayer.ApplyAll(*events);
-
-  for (const auto& [key, text] : replayer.Texts()) {
-    txn.exec_params(
-        "INSERT INTO submissions (org_id, session_id, question_key, text, sha256, submitted_at) "
-        "VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000)) "
-        "ON CONFLICT DO NOTHING",
-        org_id, session_id, key, text, Sha256Hex(text), now);
-  }
-  txn.exec_params(
-      "UPDATE exam_sessions SET submitted_at = to_timestamp($3::double precision / 1000) "
-      "WHERE org_id = $1 AND id = $2",
-      org_id, session_id, now);
-  txn.exec_params(
-      "INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id) "
-      "SELECT $1, 'student', roster_entry_id, 'session.submit', 'exam_session', $2 "
-      "  FROM exam_sessions WHERE org_id = $1 AND id = $2",
-      org_id, session_id);
-  return {};
-}
-
 }  // namespace
+
+const char* SessionEndName(SessionEnd end) {
+  switch (end) {
+    case SessionEnd::kSubmit:
+      return "submit";
+    case SessionEnd::kTimeout:
+      return "timeout";
+  }
+  return "submit";
+}
 
 json IngestResultToJson(const IngestResult& result) {
   json missing = json::array();
@@ -147,7 +90,8 @@ json IngestResultToJson(const IngestResult& result) {
   return {{"acked_seq", result.acked_seq},
           {"missing", missing},
           {"conflicts", result.conflicts},
-          {"submitted", result.submitted}};
+          {"submitted", result.submitted},
+          {"ended_by", result.ended_by ? json(SessionEndName(*result.ended_by)) : json()}};
 }
 
 Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
@@ -160,23 +104,29 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
 
   // The row lock serialises batches of one session, so acked_seq only grows.
   const pqxx::result session = txn.exec_params(
-      "SELECT exam_id, acked_seq, submitted_at IS NOT NULL, submit_seq, "
+      "SELECT exam_id, acked_seq, ended_by, submit_seq, "
       "       (extract(epoch FROM deadline) * 1000)::bigint "
       "FROM exam_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE",
       org_id, session_id);
   if (session.empty()) {
     return NotFound("the exam session no longer exists");
   }
-  SessionRow row{session[0][0].as<std::int64_t>(), session[0][1].as<std::int64_t>(),
-                 session[0][2].as<bool>(), std::nullopt};
+  SessionRow row;
+  row.exam_id = session[0][0].as<std::int64_t>();
+  row.acked_seq = session[0][1].as<std::int64_t>();
+  if (!session[0][2].is_null()) {
+    row.ended_by =
+        session[0][2].as<std::string>() == "timeout" ? SessionEnd::kTimeout : SessionEnd::kSubmit;
+  }
   if (!session[0][3].is_null()) {
     row.submit_seq = session[0][3].as<std::int64_t>();
   }
+  row.deadline = session[0][4].as<std::int64_t>();
 
   // The server's clock decides. Up to the deadline plus the grace period
   // every event is accepted. Later, only events that the page stamped before
   // that point are accepted, because they were made in time and delivered late.
-  const UnixMillis closes_at = session[0][4].as<std::int64_t>() + kDeadlineGraceMs;
+  const UnixMillis closes_at = row.deadline + kDeadlineGraceMs;
   if (now > closes_at) {
     for (const Event& event : events) {
       if (event.client_time > closes_at) {
@@ -271,24 +221,35 @@ Result<IngestResult> IngestEventsInTransaction(pqxx::transaction_base& txn,
   if (!stored_submit[0][0].is_null()) {
     submit_seq = stored_submit[0][0].as<std::int64_t>();
   }
-  if (!row.submitted && submit_seq && result.acked_seq >= *submit_seq) {
-    if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, *submit_seq, now);
+  // A submit ends the session once every event up to it is stored, also
+  // when the session had ended by timeout: the submit was made in time.
+  // Events delivered after a timeout only replay the submission again.
+  const bool ends_by_submit =
+      submit_seq && result.acked_seq >= *submit_seq && row.ended_by != SessionEnd::kSubmit;
+  const bool extends_timeout =
+      !ends_by_submit && row.ended_by == SessionEnd::kTimeout && result.acked_seq > row.acked_seq;
+  if (ends_by_submit) {
+    if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, *submit_seq,
+                                        SessionEnd::kSubmit, now);
         !stored) {
       return stored.error();
     }
-    row.submitted = true;
-    if (sign) {
-      const pqxx::row head = txn.exec_params1(
-          "SELECT encode(chain_head, 'hex') FROM exam_sessions WHERE org_id = $1 AND id = $2",
-          org_id, session_id);
-      const std::string message =
-          ChainHeadMessage(org_id, session_id, result.acked_seq, head[0].as<std::string>());
-      txn.exec_params(
-          "UPDATE exam_sessions SET submit_signature = $3 WHERE org_id = $1 AND id = $2", org_id,
-          session_id, sign(message));
+    AuditSession(txn, org_id, session_id, "session.submit", true);
+    row.ended_by = SessionEnd::kSubmit;
+  } else if (extends_timeout) {
+    if (Status stored = StoreSubmission(txn, org_id, session_id, row.exam_id, result.acked_seq + 1,
+                                        SessionEnd::kTimeout, now);
+        !stored) {
+      return stored.error();
     }
+    AuditSession(txn, org_id, session_id, "submission.update", true,
+                 {{"acked_seq", result.acked_seq}});
   }
-  result.submitted = row.submitted;
+  if ((ends_by_submit || extends_timeout) && sign) {
+    SignSubmittedHead(txn, org_id, session_id, result.acked_seq, sign);
+  }
+  result.submitted = row.ended_by.has_value();
+  result.ended_by = row.ended_by;
 
   txn.exec_params(
       "UPDATE exam_sessions SET acked_seq = $3, submit_seq = NULLIF($4, 0), "

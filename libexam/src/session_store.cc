@@ -21,6 +21,10 @@ json OptionalTime(const pqxx::field& field) {
   return field.is_null() ? json() : json(FormatRfc3339(field.as<std::int64_t>()));
 }
 
+json OptionalText(const pqxx::field& field) {
+  return field.is_null() ? json() : json(field.as<std::string>());
+}
+
 // Loads the session, its exam and questions, and replays the stored edits up
 // to acked_seq, inside the caller's tenant transaction.
 Result<json> BuildSessionState(pqxx::transaction_base& txn, OrgId org_id, std::int64_t session_id,
@@ -30,7 +34,7 @@ Result<json> BuildSessionState(pqxx::transaction_base& txn, OrgId org_id, std::i
       "       (extract(epoch FROM s.started_at) * 1000)::bigint, "
       "       (extract(epoch FROM s.deadline) * 1000)::bigint, "
       "       (extract(epoch FROM s.submitted_at) * 1000)::bigint, s.acked_seq, s.exam_id, "
-      "       e.title, e.language, e.duration_minutes "
+      "       e.title, e.language, e.duration_minutes, s.ended_by "
       "  FROM exam_sessions s "
       "  JOIN roster_entries r ON r.org_id = s.org_id AND r.id = s.roster_entry_id "
       "  JOIN exams e ON e.org_id = s.org_id AND e.id = s.exam_id "
@@ -51,6 +55,7 @@ Result<json> BuildSessionState(pqxx::transaction_base& txn, OrgId org_id, std::i
       {"started_at", FormatRfc3339(row[3].as<std::int64_t>())},
       {"deadline", FormatRfc3339(row[4].as<std::int64_t>())},
       {"submitted_at", OptionalTime(row[5])},
+      {"ended_by", OptionalText(row[11])},
       {"server_time", FormatRfc3339(clock.Now())},
       {"acked_seq", acked_seq},
       {"next_seq", acked_seq + 1},
@@ -253,7 +258,7 @@ Result<json> ListSessions(Database& db, const StaffPrincipal& staff, std::string
         "       (extract(epoch FROM s.deadline) * 1000)::bigint, "
         "       (extract(epoch FROM s.submitted_at) * 1000)::bigint, "
         "       COALESCE(s.acked_seq, 0), "
-        "       (extract(epoch FROM s.last_event_at) * 1000)::bigint "
+        "       (extract(epoch FROM s.last_event_at) * 1000)::bigint, s.ended_by "
         "  FROM roster_entries r "
         "  LEFT JOIN exam_sessions s ON s.org_id = r.org_id AND s.roster_entry_id = r.id "
         " WHERE r.org_id = $1 AND r.exam_id = $2 "
@@ -261,8 +266,8 @@ Result<json> ListSessions(Database& db, const StaffPrincipal& staff, std::string
         staff.org_id, exam[0][0].as<std::int64_t>());
     for (const pqxx::row& row : rows) {
       std::string state = "not_started";
-      if (!row[7].is_null()) {
-        state = "submitted";
+      if (!row[10].is_null()) {
+        state = row[10].as<std::string>() == "timeout" ? "timed_out" : "submitted";
       } else if (!row[4].is_null()) {
         state = "in_progress";
       }
@@ -276,6 +281,7 @@ Result<json> ListSessions(Database& db, const StaffPrincipal& staff, std::string
           {"started_at", OptionalTime(row[5])},
           {"deadline", OptionalTime(row[6])},
           {"submitted_at", OptionalTime(row[7])},
+          {"ended_by", OptionalText(row[10])},
           {"acked_seq", row[8].as<std::int64_t>()},
           {"last_event_at", OptionalTime(row[9])},
       });

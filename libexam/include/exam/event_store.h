@@ -29,11 +29,19 @@ class dbtransaction;
 
 namespace exam {
 
+// How an exam session ended: its submit event was stored, or its deadline
+// plus the grace period passed without one (exam/session_timeout.h).
+enum class SessionEnd { kSubmit, kTimeout };
+
+// Returns "submit" or "timeout", the value of exam_sessions.ended_by.
+const char* SessionEndName(SessionEnd end);
+
 struct IngestResult {
   std::int64_t acked_seq = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive seq ranges not stored
   std::vector<std::int64_t> conflicts;  // seqs stored earlier with other content
-  bool submitted = false;               // the exam session is submitted
+  bool submitted = false;               // the exam session has its submission
+  std::optional<SessionEnd> ended_by;   // set when `submitted`
 };
 
 nlohmann::json IngestResultToJson(const IngestResult& result);
@@ -48,9 +56,15 @@ inline constexpr std::int64_t kDeadlineGraceMs = 2 * 60 * 1000;
 // submit event. On submit, once every event up to the submit is stored, the
 // submission (each question's replayed text) is stored in the same transaction.
 //
+// A session that ended by timeout still accepts events stamped before its
+// deadline plus grace. When they move acked_seq on, its submission is
+// replayed again up to the new acked_seq, keeping submitted_at at the
+// deadline. When they complete a submit event, the session ends by that
+// submit instead, as it would have without the timeout.
+//
 // Every event that becomes acknowledged extends the session's hash chain in
 // seq order (exam/evidence.h). When the submission is stored and `sign` is
-// given, the chain head at the submit event is signed with it.
+// given, the chain head at the end of the submission is signed with it.
 using HeadSigner = std::function<std::string(std::string_view message)>;
 Result<IngestResult> IngestEvents(Database& db, const StudentPrincipal& student,
                                   const std::vector<Event>& events, const Clock& clock,

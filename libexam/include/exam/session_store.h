@@ -26,7 +26,9 @@ Result<nlohmann::json> JoinExam(Database& db, std::string_view invite, const Clo
 Result<nlohmann::json> GetSessionState(Database& db, const StudentPrincipal& student,
                                        const Clock& clock);
 
-// Lists the exam's roster entries with their exam session, if started.
+// Lists the exam's roster entries with their exam session, if started. Each
+// entry's state is not_started, in_progress, submitted (ended by its submit)
+// or timed_out (ended by its deadline, exam/session_timeout.h).
 Result<nlohmann::json> ListSessions(Database& db, const StaffPrincipal& staff,
                                     std::string_view exam_ref);
 
