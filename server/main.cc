@@ -18,6 +18,7 @@
 
 #include "exam/crypto.h"
 #include "exam/database.h"
+#include "exam/event_store.h"
 #include "exam/evidence.h"
 #include "exam/log.h"
 #include "exam/time.h"
@@ -25,6 +26,7 @@
 #include "routes.h"
 #include "session_token_cache.h"
 #include "static_files.h"
+#include "timeout_sweeper.h"
 
 namespace {
 
@@ -52,6 +54,7 @@ struct Options {
   std::string security_contact = examd::AuthSettings{}.security_contact;
   int login_idle_minutes = 30;
   int login_attempts_per_hour = 100;
+  int timeout_sweep_seconds = 30;
 };
 
 // Returns whether `host` is a loopback address, which no other machine can
@@ -218,6 +221,15 @@ int main(int argc, char** argv) {
       ->envname("EXAM_LOGIN_ATTEMPTS_PER_HOUR")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  app.add_option("--timeout-sweep-seconds", options.timeout_sweep_seconds,
+                 fmt::format("Seconds between searches for exam sessions whose deadline plus {} s "
+                             "of grace passed without a submit; each one found gets its "
+                             "submission from its stored events. 0 turns the search off in "
+                             "this examd",
+                             exam::kDeadlineGraceMs / 1000))
+      ->envname("EXAM_TIMEOUT_SWEEP_SECONDS")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
   app.add_option("--port-file", options.port_file,
                  "Write the bound port to this file once listening (for tests that use port 0)");
   app.add_flag("--print-routes", options.print_routes,
@@ -339,6 +351,8 @@ int main(int argc, char** argv) {
         std::chrono::seconds(options.session_cache_ttl));
     context.session_tokens = session_tokens.get();
   }
+  const exam::SigningKey& key = *signing_key;
+  const exam::HeadSigner sign_head = [&key](std::string_view message) { return key.Sign(message); };
   std::unique_ptr<examd::EventBatcher> event_batcher;
   if (options.group_commit_writers > 0) {
     examd::EventBatcherOptions batcher_options;
@@ -347,10 +361,8 @@ int main(int argc, char** argv) {
     batcher_options.window = std::chrono::milliseconds(options.group_commit_ms);
     batcher_options.max_group = static_cast<std::size_t>(options.group_commit_max);
     batcher_options.max_queue = static_cast<std::size_t>(options.event_queue);
-    const exam::SigningKey& key = *signing_key;
-    event_batcher = std::make_unique<examd::EventBatcher>(
-        batcher_options, context.clock, log,
-        [&key](std::string_view message) { return key.Sign(message); });
+    event_batcher =
+        std::make_unique<examd::EventBatcher>(batcher_options, context.clock, log, sign_head);
     context.event_batcher = event_batcher.get();
   }
   if (options.print_routes) {
@@ -358,6 +370,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   examd::InstallRoutes(server, context);
+
+  std::unique_ptr<examd::TimeoutSweeper> timeout_sweeper;
+  if (options.timeout_sweep_seconds > 0) {
+    examd::TimeoutSweeperOptions sweeper_options;
+    sweeper_options.interval = std::chrono::seconds(options.timeout_sweep_seconds);
+    timeout_sweeper = std::make_unique<examd::TimeoutSweeper>(context.db, context.clock, log,
+                                                              sign_head, sweeper_options);
+  }
   if (options.dev_insecure_cookies) {
     log.Write(exam::LogLevel::kWarning,
               "--dev-insecure-cookies is on: the login cookie exam_session is sent without "
@@ -376,7 +396,8 @@ int main(int argc, char** argv) {
              {"signing_public_key", signing_key->public_key()},
              {"threads", std::to_string(threads)},
              {"group_commit_writers", std::to_string(options.group_commit_writers)},
-             {"session_cache", std::to_string(options.session_cache)}});
+             {"session_cache", std::to_string(options.session_cache)},
+             {"timeout_sweep_seconds", std::to_string(options.timeout_sweep_seconds)}});
 
   std::thread waiter([&server, signals] {
     int signal_number = 0;
@@ -392,6 +413,7 @@ int main(int argc, char** argv) {
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
   }
+  timeout_sweeper.reset();
   log.Write(exam::LogLevel::kInfo, "stopped", {{"address", listening}});
   return ok ? 0 : 1;
 }
