@@ -252,7 +252,9 @@ class ExamPage {
     await this.store.putSession(this.record);
     this.render(texts, nextSeq);
 
-    if (session.submitted_at) {
+    if (session.ended_by === 'timeout') {
+      await this.endSession(Date.parse(session.deadline) + GRACE_MS);
+    } else if (session.submitted_at) {
       this.showSubmitted('This exam was already submitted.');
     }
     this.refreshStateLater(STATE_REFRESH_MS);
@@ -287,8 +289,10 @@ class ExamPage {
         this.deadline = Date.parse(state.session.deadline);
         this.record = { ...this.record, deadline: state.session.deadline, offsetMs: this.clock.offsetMs };
         await this.store.putSession(this.record);
-        if (state.session.submitted_at && !this.submitted) {
-          this.showSubmitted('This exam was submitted from another device or by the server.');
+        if (state.session.ended_by === 'timeout' && !this.submitted) {
+          await this.endSession(Date.parse(state.session.deadline) + GRACE_MS);
+        } else if (state.session.submitted_at && !this.submitted) {
+          this.showSubmitted('This exam was submitted from another device.');
         }
       } catch (error) {
         if (!(error instanceof NetworkError)) {
@@ -315,8 +319,10 @@ class ExamPage {
       token: this.record.token,
       nextSeq,
       onStatus: (state, detail, unsavedMs) => this.showSaveStatus(state, detail, unsavedMs),
-      onServerSubmitted: () => {
-        if (!this.submitted) {
+      onServerSubmitted: (endedBy) => {
+        if (endedBy === 'timeout') {
+          this.onServerTimedOut();
+        } else if (!this.submitted) {
           this.showSubmitted('This exam was already submitted.');
         }
       },
@@ -444,16 +450,14 @@ class ExamPage {
   // and when the deadline plus the grace period has passed and the batch
   // contains an event stamped after that. In both cases, once the state
   // confirms it, the rejected events can never be stored, so the page stops
-  // sending them.
+  // sending them. A session that ended by timeout still stores the events
+  // stamped before the closing time, so the page keeps sending those.
   async onEventsRejected() {
-    let state;
-    try {
-      state = await getState(this.record.token);
-    } catch (error) {
-      console.warn('reading the exam session state failed:', error);
+    const state = await this.readState();
+    if (!state) {
       return;
     }
-    if (!state.session.submitted_at) {
+    if (!state.session.submitted_at || state.session.ended_by === 'timeout') {
       const closesAt = Date.parse(state.session.deadline) + GRACE_MS;
       if (Date.parse(state.session.server_time) > closesAt) {
         await this.endSession(closesAt);
@@ -466,6 +470,33 @@ class ExamPage {
       this.showSubmitted('This exam was submitted from another device. Changes made here after that were not saved.');
     }
     this.showSaveStatus('closed');
+  }
+
+  // examd ended the exam session by timeout: the deadline plus the grace
+  // period passed before this page's latest events arrived, and examd
+  // stored the submission from the events it had. It still stores events
+  // stamped before that closing time, so the page ends the exam as it does
+  // after a 409 for late events. A page that recorded its own submit only
+  // waits for it to arrive, because examd accepts a submit made in time.
+  async onServerTimedOut() {
+    if (this.submitted || this.ending) {
+      return;
+    }
+    const state = await this.readState();
+    if (state) {
+      await this.endSession(Date.parse(state.session.deadline) + GRACE_MS);
+    }
+  }
+
+  // Returns the exam session's state, or null (with a console warning) when
+  // it cannot be read now.
+  async readState() {
+    try {
+      return await getState(this.record.token);
+    } catch (error) {
+      console.warn('reading the exam session state failed:', error);
+      return null;
+    }
   }
 
   onEdit(panel, transaction) {

@@ -42,7 +42,9 @@ export class Recorder {
   // - onStatus(state, detail, unsavedMs) with state 'saved', 'saving',
   //   'offline' or 'error'. `unsavedMs` is how long sending has failed
   //   without a break, or 0.
-  // - onServerSubmitted() when a response reports the session as submitted.
+  // - onServerSubmitted(endedBy) when a response reports that the session
+  //   has its submission. endedBy is 'submit', or 'timeout' when the
+  //   deadline plus the grace period passed without a submit.
   // - onConflict(seqs) when the server already stored other events under seqs.
   // - onRejected(error) when the server rejected a whole batch with 409. It
   //   does so for events after the session's submit event.
@@ -351,7 +353,7 @@ export class Recorder {
     this.noteStoredAbove(sentSeqs, answer);
     await this.store.deleteEvents(this.sessionId, answer.acked_seq, conflicts);
     if (answer.submitted) {
-      this.onServerSubmitted();
+      this.onServerSubmitted(answer.ended_by === 'timeout' ? 'timeout' : 'submit');
     }
 
     // Whatever is still queued (the `missing` ranges included, since the

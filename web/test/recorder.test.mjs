@@ -11,7 +11,8 @@ afterEach(() => {
 
 // Replaces fetch by a fake examd that stores events like the real one and
 // answers with acked_seq, missing and conflicts. `options.drop` lists seqs
-// that it "loses" once, `options.fail` makes the next N requests fail.
+// that it "loses" once, `options.fail` makes the next N requests fail, and
+// with `options.timedOut` it responds as for a session that ended by timeout.
 function fakeServer(options = {}) {
   const stored = new Map();
   const requests = [];
@@ -47,7 +48,11 @@ function fakeServer(options = {}) {
         missing.push([seq, seq]);
       }
     }
-    const body = { acked_seq: acked, missing, conflicts, submitted: [...stored.values()].some((e) => e.type === 'submit') };
+    const submitted = [...stored.values()].some((e) => e.type === 'submit');
+    const body = { acked_seq: acked, missing, conflicts, submitted, ended_by: submitted ? 'submit' : null };
+    if (options.timedOut && !submitted) {
+      Object.assign(body, { submitted: true, ended_by: 'timeout' });
+    }
     return new Response(JSON.stringify(body), {
       status: conflicts.length > 0 ? 409 : 200,
       headers: { 'Content-Type': 'application/json' },
@@ -244,6 +249,27 @@ test('a batch rejected with 409 is reported', async () => {
   assert.equal(await recorder.sendOnce(), -1);
   assert.deepEqual(rejections, ['submitted at seq 3']);
   assert.equal(recorder.state, 'error');
+});
+
+test('a submission is reported with how the session ended', async () => {
+  for (const [timedOut, type, expected] of [
+    [false, 'submit', 'submit'],
+    [true, 'focus', 'timeout'],
+    [true, 'submit', 'submit'],
+  ]) {
+    fakeServer({ timedOut });
+    const endings = [];
+    const recorder = new Recorder({
+      store: new MemoryStore(),
+      sessionId: 7,
+      token: 'est_test',
+      nextSeq: 1,
+      onServerSubmitted: (endedBy) => endings.push(endedBy),
+    });
+    recorder.emit(type, type === 'focus' ? { state: 'blur' } : {});
+    assert.equal(await recorder.flush(5000), true);
+    assert.deepEqual(endings, [expected], `a ${type} event in a session with timedOut ${timedOut}`);
+  }
 });
 
 test('backoff grows and stays within its jitter range', () => {
