@@ -83,6 +83,11 @@ json Focus(std::int64_t seq, exam::UnixMillis t) {
   return {{"seq", seq}, {"type", "focus"}, {"t", t}, {"state", "blur"}};
 }
 
+json Snapshot(std::int64_t seq, const char* question, const std::string& text, exam::UnixMillis t) {
+  return {{"seq", seq},           {"type", "snapshot"}, {"t", t},
+          {"question", question}, {"text", text},       {"sha256", exam::Sha256Hex(text)}};
+}
+
 json Submit(std::int64_t seq, exam::UnixMillis t) {
   return {{"seq", seq}, {"type", "submit"}, {"t", t}};
 }
@@ -249,6 +254,27 @@ TEST_CASE("timed-out session gets its replayed submission") {
     CHECK(refused.error().code == exam::ErrorCode::kConflict);
     CHECK(ReadEnd(db, student.session_id).texts == stored.texts);
   }
+}
+
+TEST_CASE("timeout replay ignores snapshots after acked_seq") {
+  ScratchDatabase db;
+  const exam::SigningKey key = MakeSigningKey();
+  Cohort cohort = JoinCohort(db, "org-one", {0});
+  const exam::StudentPrincipal& student = cohort.students[0];
+  // The replay starts from the snapshot at seq 2. Seq 4 is missing, so the
+  // snapshot at seq 5 lies beyond acked_seq and must not be the submission.
+  Ingest(db, student,
+         {Edit(1, "q2", {{0, 0, "x = 1\n"}}, kStart + 1000),
+          Snapshot(2, "q2", "x = 1\n", kStart + 2000),
+          Edit(3, "q2", {{6, 6, "y = 2\n"}}, kStart + 3000),
+          Snapshot(5, "q2", "not acknowledged\n", kStart + 5000)},
+         kStart + 6000);
+
+  REQUIRE(Sweep(db, kClosesAt + 1, key).sessions_ended == 1);
+  const StoredEnd stored = ReadEnd(db, student.session_id);
+  CHECK(stored.acked_seq == 3);
+  CHECK(stored.texts.at("q2") == "x = 1\ny = 2\n");
+  CHECK(stored.texts.at("q1") == "def f():\n    pass\n");
 }
 
 TEST_CASE("sweep leaves submitted and in-grace sessions alone") {
