@@ -266,9 +266,9 @@ TEST_CASE("submit replays each question from its last snapshot") {
                 {"question", question}, {"text", text},       {"sha256", exam::Sha256Hex(text)}};
   };
   // q1 starts as "def f():\n    pass\n". Its first snapshot differs from the
-  // replayed text and is adopted; seq 5 lies outside the text and fails; a
-  // second snapshot replaces everything before it. q2 has edits before and
-  // after its only snapshot.
+  // replayed text, so it is adopted. The edit at seq 5 lies outside the text
+  // and fails. A second snapshot replaces everything before it. q2 has edits
+  // before and after its only snapshot.
   auto done = exam::IngestEvents(
       db.app(), joined.principal,
       Batch({Edit(1, "q1", {{13, 17, "return 1"}}), Edit(2, "q2", {{0, 0, "x = 1\n"}}),

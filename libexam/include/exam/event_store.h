@@ -29,7 +29,7 @@ class dbtransaction;
 
 namespace exam {
 
-// How an exam session ended: its submit event was stored, or its deadline
+// The way an exam session ended: its submit event was stored, or its deadline
 // plus the grace period passed without one (exam/session_timeout.h).
 enum class SessionEnd { kSubmit, kTimeout };
 

@@ -1,11 +1,11 @@
-// Ending exam sessions that time out. A session whose deadline plus the
-// ingestion grace period (kDeadlineGraceMs) has passed without a submission
-// gets one from its stored events, as a submit would: each question's text
-// replayed up to acked_seq, submitted_at at the deadline, ended_by "timeout"
-// and the chain head signed. examd runs this in the background
-// (server/timeout_sweeper.h). Safe to run from several threads or servers at
-// once: each session row is locked as ingestion locks it, and a session that
-// has its submission is left alone.
+// Ending exam sessions that time out. When a session's deadline plus the
+// ingestion grace period (kDeadlineGraceMs) passes without a submission, it
+// gets one from its stored events, as a submit would. Each question's text is
+// replayed up to acked_seq, submitted_at is the deadline, ended_by is
+// "timeout", and the chain head is signed. examd runs this in the background
+// (server/timeout_sweeper.h). Several threads or servers may run it at once,
+// because each session row is locked as ingestion locks it and a session
+// that has its submission is left alone.
 #pragma once
 
 #include <cstddef>
